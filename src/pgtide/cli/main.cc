@@ -1,0 +1,45 @@
+#include <arrow/compute/initialize.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "pgtide/cli/commands.h"
+#include "pgtide/common/exit_code.h"
+#include "pgtide/sink/object_store.h"
+
+#ifndef PGTIDE_VERSION
+#define PGTIDE_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  using pgtide::ExitCode;
+  // Registers compute kernels (Take, ...) that the Arrow libraries of the wheel keep apart.
+  if (auto st = arrow::compute::Initialize(); !st.ok()) {
+    std::fprintf(stderr, "pgtide: could not initialize Arrow compute: %s\n", st.ToString().c_str());
+    return static_cast<int>(ExitCode::kInternal);
+  }
+  CLI::App app{"pgtide: keep a Parquet data lake in step with a PostgreSQL database"};
+  app.set_version_flag("--version", PGTIDE_VERSION);
+  app.require_subcommand(1);
+  pgtide::cli::CliValues run_values, plan_values;
+  auto* run = app.add_subcommand("run", "Load the tables (full or cdc) and commit their marks");
+  pgtide::cli::AddRunOptions(run, &run_values);
+  auto* plan = app.add_subcommand("plan", "Print what a run would do, without writing anything");
+  pgtide::cli::AddRunOptions(plan, &plan_values);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+  }
+  int rc = 0;
+  try {
+    rc = run->parsed() ? pgtide::cli::RunCommand(&run_values)
+                       : pgtide::cli::PlanCommand(&plan_values);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pgtide: internal error: %s\n", e.what());
+    rc = static_cast<int>(ExitCode::kInternal);
+  }
+  pgtide::sink::FinalizeStorage();
+  return rc;
+}

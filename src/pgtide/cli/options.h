@@ -1,0 +1,31 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "pgtide/job/run_options.h"
+
+namespace pgtide::cli {
+
+/// Raw flag values before they are resolved into RunOptions.
+struct CliValues {
+  job::RunOptions run;
+  std::string load_type = "cdc";
+  std::string compression = "zstd";
+  int compression_level = -1;
+  int64_t memory_limit_mb = 128;
+  std::string config_file;
+  bool verbose = false;
+  bool no_progress = false;
+};
+
+/// Declares every run/plan option once — flag, the original Glue job's alias, environment
+/// variable and help text — on `cmd`.
+void AddRunOptions(CLI::App* cmd, CliValues* v);
+
+/// Resolves defaults (state and log locations under the output), the config file and the
+/// enumerations. Errors carry exit code kUsage.
+arrow::Status ResolveRunOptions(CliValues* v, bool output_required);
+
+}  // namespace pgtide::cli

@@ -1,0 +1,53 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "pgtide/cli/commands.h"
+#include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
+#include "pgtide/job/table_plan.h"
+#include "pgtide/state/state_store.h"
+
+namespace pgtide::cli {
+
+static arrow::Status Plan(job::RunOptions& opts) {
+  ARROW_ASSIGN_OR_RAISE(auto conn, source::Connection::Open(opts.connect));
+  state::StateFile stored;
+  if (!opts.state.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto state, state::StateStore::Open(opts.state, opts.s3));
+    ARROW_ASSIGN_OR_RAISE(stored, state->Load());
+  }
+  ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(conn.get(), opts.discover));
+  ARROW_ASSIGN_OR_RAISE(auto plans, job::PlanTables(tables, stored, opts));
+  size_t w = 5;
+  for (const auto& p : plans) w = std::max(w, p.table.qualified_name().size());
+  std::printf("%s\n", fmt::format("{:<{}}  {:<4}  {:<22}  {:<12}  {:>12}  {}", "table", w,
+                                  "mode", "reason", "cursor", "est. rows", "stored mark")
+                          .c_str());
+  for (const auto& p : plans) {
+    std::printf("%s\n",
+                fmt::format("{:<{}}  {:<4}  {:<22}  {:<12}  {:>12}  {}",
+                            p.table.qualified_name(), w, job::LoadTypeName(p.mode), p.reason,
+                            p.cursor_index >= 0 ? p.cursor_column : "-",
+                            p.table.estimated_rows < 0 ? std::string("?")
+                                                       : std::to_string(p.table.estimated_rows),
+                            p.stored ? p.stored->max_updated_at : "")
+                    .c_str());
+    for (const auto& warning : p.warnings) std::printf("  warning: %s\n", warning.c_str());
+  }
+  std::printf("%zu tables; nothing was written\n", plans.size());
+  return arrow::Status::OK();
+}
+
+int PlanCommand(CliValues* values) {
+  RunLog::Get().set_verbose(values->verbose);
+  arrow::Status st = ResolveRunOptions(values, /*output_required=*/false);
+  if (st.ok()) st = Plan(values->run);
+  if (!st.ok()) {
+    LogError("{}", st.message());
+    return static_cast<int>(ExitCodeOf(st));
+  }
+  return 0;
+}
+
+}  // namespace pgtide::cli

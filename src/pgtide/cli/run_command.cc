@@ -1,0 +1,105 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "pgtide/cli/commands.h"
+#include "pgtide/cli/progress.h"
+#include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
+#include "pgtide/common/time_format.h"
+#include "pgtide/job/file_sweeper.h"
+#include "pgtide/job/runner.h"
+#include "pgtide/runlog/log_upload.h"
+#include "pgtide/runlog/run_summary.h"
+#include "pgtide/state/state_store.h"
+
+namespace pgtide::cli {
+
+namespace {
+
+/// Everything after the options are parsed; returns the failure that stopped the run
+/// before any table was loaded, or fills `results`.
+arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progress,
+                      std::vector<job::TableResult>* results) {
+  LogInfo("pgtide run {} starting: job {}, environment {}, load type {}", info->run_id,
+          opts.job_name, opts.environment, info->load_type);
+  ARROW_ASSIGN_OR_RAISE(auto conn, source::Connection::Open(opts.connect));
+  info->source = conn->description();
+  LogInfo("connected to {} (server {}, TimeZone {})", info->source, conn->server_version(),
+          conn->server_timezone());
+
+  // Check every location before reading any data: a bad state file or an unwritable output
+  // stops the run with nothing written.
+  ARROW_ASSIGN_OR_RAISE(auto state, state::StateStore::Open(opts.state, opts.s3));
+  info->state = state->location();
+  ARROW_ASSIGN_OR_RAISE(auto stored, state->Load());
+  LogInfo("state file {}: {} table marks", state->location(), stored.rows().size());
+  ARROW_ASSIGN_OR_RAISE(auto output, sink::ObjectStore::Open(opts.output, opts.s3));
+  info->output = output->location();
+  ARROW_RETURN_NOT_OK(output->CheckWritable());
+
+  ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(conn.get(), opts.discover));
+  ARROW_ASSIGN_OR_RAISE(auto plans, job::PlanTables(tables, stored, opts));
+  if (plans.empty()) {
+    LogWarning("no table matched: schemas {}, include {}, exclude {}",
+               fmt::join(opts.discover.schemas, ","), fmt::join(opts.discover.include, ","),
+               fmt::join(opts.discover.exclude, ","));
+  }
+  LogInfo("{} tables to load, {} at a time", plans.size(), opts.jobs);
+  conn.reset();  // each worker opens its own
+
+  job::RunContext ctx;
+  ctx.run_id = info->run_id;
+  ctx.options = &opts;
+  ctx.output = output;
+  ctx.state = state.get();
+  job::RunProgress run_progress(plans.size());
+  {
+    ProgressLine line(&plans, &run_progress, progress);
+    *results = job::RunTables(&ctx, plans, &run_progress);
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace
+
+int RunCommand(CliValues* values) {
+  runlog::RunInfo info;
+  info.started_micros = NowMicros();
+  info.run_id = job::NewRunId();
+  info.job_name = values->run.job_name;
+  info.environment = values->run.environment;
+  info.load_type = values->load_type;
+  RunLog::Get().set_verbose(values->verbose);
+
+  std::vector<job::TableResult> results;
+  arrow::Status st = ResolveRunOptions(values, /*output_required=*/true);
+  if (st.ok()) st = Execute(values->run, &info, !values->no_progress, &results);
+  ExitCode code = ExitCode::kOk;
+  if (!st.ok()) {
+    code = ExitCodeOf(st);
+    info.error = st.message();
+    LogError("{}", st.message());
+    LogError("the run could not start; no data and no state were written (exit code {})",
+             static_cast<int>(code));
+  } else {
+    for (const auto& r : results) {
+      if (r.status != "ok") code = ExitCode::kTablesFailed;
+    }
+  }
+  info.finished_micros = NowMicros();
+  info.exit_code = static_cast<int>(code);
+  double seconds = (info.finished_micros - info.started_micros) / 1e6;
+  if (st.ok()) {
+    std::fputs(runlog::SummaryTable(results, seconds).c_str(), stdout);
+    std::fflush(stdout);
+  }
+  LogInfo("run {} finished with exit code {} in {:.2f}s", info.run_id, info.exit_code, seconds);
+  std::string base = fmt::format("{}-{}-{}", info.job_name, info.environment,
+                                 FormatCompactUtc(info.started_micros));
+  runlog::UploadRunLog(values->run.log_folder, values->run.s3, base, RunLog::Get().Text(),
+                       runlog::SummaryJson(info, results));
+  return static_cast<int>(code);
+}
+
+}  // namespace pgtide::cli

@@ -1,0 +1,83 @@
+#include "pgtide/common/identifiers.h"
+
+#include <fmt/format.h>
+
+namespace pgtide {
+
+std::string QuoteIdent(std::string_view ident) {
+  std::string out = "\"";
+  for (char c : ident) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string EncodePathSegment(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    bool hidden_prefix = i == 0 && (c == '.' || c == '_');
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '%' || hidden_prefix) {
+      out += fmt::format("%{:02X}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+static bool GlobMatchAt(std::string_view p, std::string_view t) {
+  size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star_p = pi++;
+      star_t = ti;
+      continue;
+    }
+    if (pi < p.size() && p[pi] == '[') {
+      size_t close = p.find(']', pi + 1);
+      if (close != std::string_view::npos) {
+        bool negate = pi + 1 < close && (p[pi + 1] == '!' || p[pi + 1] == '^');
+        bool hit = false;
+        for (size_t k = pi + 1 + negate; k < close; ++k) {
+          if (k + 2 < close && p[k + 1] == '-') {
+            hit |= t[ti] >= p[k] && t[ti] <= p[k + 2];
+            k += 2;
+          } else {
+            hit |= t[ti] == p[k];
+          }
+        }
+        if (hit != negate) {
+          pi = close + 1;
+          ++ti;
+          continue;
+        }
+      }
+    } else if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
+      ++pi;
+      ++ti;
+      continue;
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p + 1;
+    ti = ++star_t;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  return GlobMatchAt(pattern, text);
+}
+
+}  // namespace pgtide

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pgtide {
+
+/// Quotes a PostgreSQL identifier: "My ""odd"" Name". Always quoted, so capitals, spaces,
+/// quotes and reserved words survive.
+std::string QuoteIdent(std::string_view ident);
+
+/// Quotes a SQL string literal: 'it''s'.
+std::string QuoteLiteral(std::string_view value);
+
+/// Escapes a schema or table name for use as one path segment of a folder or S3 key:
+/// everything is kept except what a path cannot hold ('/', '\\', '%', control bytes, and a
+/// leading '.' or '_' that dataset readers treat as hidden), which becomes %XX.
+std::string EncodePathSegment(std::string_view name);
+
+/// Shell-style glob match ('*', '?', '[abc]') of `text` against `pattern`.
+bool GlobMatch(std::string_view pattern, std::string_view text);
+
+}  // namespace pgtide

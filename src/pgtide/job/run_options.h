@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pgtide/sink/object_store.h"
+#include "pgtide/sink/partitioned_writer.h"
+#include "pgtide/source/catalog.h"
+#include "pgtide/source/connection.h"
+
+namespace pgtide::job {
+
+enum class LoadType { kFull, kCdc };
+const char* LoadTypeName(LoadType t);
+
+/// Per-table settings from the --config file, overriding the run's defaults.
+struct TableOverride {
+  std::string cursor_column;  // "" = the run's
+  std::string load_type;      // "", "full" or "cdc"
+  bool skip = false;
+};
+
+/// Everything a run needs, after flags, aliases, config file and environment are merged.
+struct RunOptions {
+  source::ConnectOptions connect;
+  source::DiscoverOptions discover;
+  LoadType load_type = LoadType::kCdc;
+  std::string cursor_column = "updated_at";
+  std::string output;       // folder or s3:// prefix of the lake
+  std::string state;        // max_timestamps.csv location
+  std::string log_folder;   // where the run log and summary go
+  std::string job_name = "pgtide";
+  std::string environment = "dev";
+  int jobs = 1;             // tables loaded at the same time
+  sink::WriterOptions writer;
+  sink::S3Settings s3;
+  /// Extra overlap re-scanned by cdc for cursors set by application clocks: an interval
+  /// for time cursors ("5 minutes"), a count for integer cursors. Rows already written are
+  /// still recognised and not written twice.
+  std::string lookback;
+  /// Time zone in which `timestamp without time zone` cursors are written; default: the
+  /// server's TimeZone setting.
+  std::string cursor_timezone;
+  std::map<std::string, TableOverride> overrides;  // by schema.table
+  int64_t batch_rows = 65536;  // rows per decoded Arrow batch
+};
+
+}  // namespace pgtide::job

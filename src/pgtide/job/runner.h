@@ -1,0 +1,25 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include "pgtide/job/table_loader.h"
+
+namespace pgtide::job {
+
+/// Live counters for the progress line.
+struct RunProgress {
+  std::atomic<int> tables_done{0};
+  int tables_total = 0;
+  std::vector<std::atomic<int64_t>> rows;  // per plan
+  std::vector<std::atomic<int>> running;   // 1 while a table is loading
+  explicit RunProgress(size_t n) : rows(n), running(n) { tables_total = static_cast<int>(n); }
+};
+
+/// Loads the planned tables, `options.jobs` at a time, each worker on its own connection.
+/// A failed table does not stop the others. Results come back in plan order.
+std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>& plans,
+                                   RunProgress* progress);
+
+}  // namespace pgtide::job

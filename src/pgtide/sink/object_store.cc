@@ -1,0 +1,106 @@
+#include "pgtide/sink/object_store.h"
+
+#include <arrow/filesystem/s3fs.h>
+#include <arrow/buffer.h>
+#include <arrow/io/interfaces.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "pgtide/common/exit_code.h"
+#include "pgtide/sink/store_backends.h"
+
+namespace pgtide::sink {
+
+arrow::Result<std::shared_ptr<ObjectStore>> ObjectStore::Open(const std::string& location,
+                                                             const S3Settings& s3) {
+  if (location.empty()) return Error(ExitCode::kUsage, "empty storage location");
+  if (location.rfind("s3://", 0) == 0) return OpenS3Store(location, s3);
+  if (location.find("://") != std::string::npos) {
+    return Error(ExitCode::kUsage,
+                 fmt::format("unsupported location \"{}\"\nHINT: use a local folder or "
+                             "s3://bucket/prefix", location));
+  }
+  return OpenLocalStore(location);
+}
+
+std::string ObjectStore::Full(const std::string& rel) const {
+  if (rel.empty()) return root_;
+  return root_.empty() ? rel : root_ + "/" + rel;
+}
+
+std::string ObjectStore::Describe(const std::string& rel) const {
+  return rel.empty() ? location_ : location_ + "/" + rel;
+}
+
+void ObjectStore::DiscardStaged(const std::string& staging_path) {
+  std::error_code ec;
+  std::filesystem::remove(staging_path, ec);
+}
+
+arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(const std::string& rel_dir) {
+  arrow::fs::FileSelector sel;
+  sel.base_dir = Full(rel_dir);
+  sel.recursive = true;
+  sel.allow_not_found = true;
+  auto infos = fs_->GetFileInfo(sel);
+  if (!infos.ok()) return StorageError(infos.status(), "list " + Describe(rel_dir));
+  std::vector<std::string> out;
+  const std::string prefix = root_.empty() ? "" : root_ + "/";
+  for (const auto& info : *infos) {
+    if (info.type() != arrow::fs::FileType::File) continue;
+    std::string p = info.path();
+    if (p.rfind(prefix, 0) == 0) p = p.substr(prefix.size());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+arrow::Status ObjectStore::DeleteFile(const std::string& rel) {
+  auto st = fs_->DeleteFile(Full(rel));
+  if (!st.ok()) return StorageError(st, "delete " + Describe(rel));
+  return st;
+}
+
+arrow::Result<std::optional<std::string>> ObjectStore::ReadSmall(const std::string& rel) {
+  auto info = fs_->GetFileInfo(Full(rel));
+  if (!info.ok()) return StorageError(info.status(), "read " + Describe(rel));
+  if (info->type() == arrow::fs::FileType::NotFound) return std::optional<std::string>();
+  auto in = fs_->OpenInputStream(Full(rel));
+  if (!in.ok()) return StorageError(in.status(), "read " + Describe(rel));
+  std::string content;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(auto buf, (*in)->Read(1 << 20));
+    if (buf->size() == 0) break;
+    content.append(reinterpret_cast<const char*>(buf->data()), buf->size());
+  }
+  return std::optional<std::string>(std::move(content));
+}
+
+arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
+  if (st.ok()) return st;
+  if (ExitCodeOf(st) != ExitCode::kInternal) return st;
+  std::string msg = st.message();
+  std::string hint = "Check that the location exists and that this user may write to it.";
+  if (msg.find("ENOSPC") != std::string::npos || msg.find("No space") != std::string::npos) {
+    hint = "The disk is full: free space or point the location elsewhere.";
+  } else if (msg.find("NoSuchBucket") != std::string::npos ||
+             msg.find("bucket does not exist") != std::string::npos) {
+    hint = "The bucket does not exist: create it or fix the s3:// location.";
+  } else if (msg.find("AccessDenied") != std::string::npos || msg.find("403") != std::string::npos) {
+    hint = "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the "
+           "bucket policy.";
+  } else if (msg.find("connect") != std::string::npos || msg.find("Couldn't") != std::string::npos) {
+    hint = "The endpoint cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL.";
+  }
+  return Error(ExitCode::kStorageUnavailable,
+               fmt::format("could not {}: {}\nHINT: {}", what, msg, hint));
+}
+
+void FinalizeStorage() {
+  if (arrow::fs::IsS3Initialized() && !arrow::fs::IsS3Finalized()) {
+    (void)arrow::fs::FinalizeS3();
+  }
+}
+
+}  // namespace pgtide::sink

@@ -1,0 +1,176 @@
+#include "pgtide/sink/partitioned_writer.h"
+
+#include <arrow/compute/api.h>
+#include <arrow/io/file.h>
+#include <arrow/util/byte_size.h>
+#include <fmt/format.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+#include <algorithm>
+
+#include "pgtide/common/exit_code.h"
+
+namespace pgtide::sink {
+
+struct PartitionedWriter::Partition {
+  std::vector<std::shared_ptr<arrow::RecordBatch>> pending;
+  int64_t pending_rows = 0;
+  int64_t pending_bytes = 0;
+  // The open file, if any.
+  std::string staging_path;
+  std::string rel_path;
+  std::shared_ptr<arrow::io::FileOutputStream> sink;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
+  int64_t file_rows = 0;
+};
+
+arrow::Result<std::unique_ptr<PartitionedWriter>> PartitionedWriter::Make(
+    std::shared_ptr<ObjectStore> store, std::string table_dir,
+    std::shared_ptr<arrow::Schema> schema, DatePartitioning partitioning,
+    std::string file_prefix, WriterOptions options) {
+  auto w = std::unique_ptr<PartitionedWriter>(new PartitionedWriter());
+  w->store_ = std::move(store);
+  w->table_dir_ = std::move(table_dir);
+  w->schema_ = std::move(schema);
+  w->partitioning_ = std::move(partitioning);
+  w->file_prefix_ = std::move(file_prefix);
+  w->options_ = options;
+  return w;
+}
+
+PartitionedWriter::~PartitionedWriter() { Abort(); }
+
+arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
+  const auto& batch = decoded.batch;
+  const int64_t n = batch->num_rows();
+  if (n == 0) return arrow::Status::OK();
+  rows_in_ += n;
+  if (!partitioning_.enabled()) return Append(0, batch);
+
+  std::vector<int64_t> keys(n);
+  bool uniform = true;
+  for (int64_t i = 0; i < n; ++i) {
+    keys[i] = partitioning_.KeyOf(decoded.cursor[i], decoded.cursor_null[i] != 0);
+    uniform &= keys[i] == keys[0];
+  }
+  if (uniform) return Append(keys[0], batch);
+
+  // Rows of several dates: gather each date's row numbers and Take them, keeping order.
+  std::map<int64_t, std::vector<int32_t>> groups;
+  for (int64_t i = 0; i < n; ++i) groups[keys[i]].push_back(static_cast<int32_t>(i));
+  for (auto& [key, rows] : groups) {
+    arrow::Int32Builder ib;
+    ARROW_RETURN_NOT_OK(ib.AppendValues(rows));
+    ARROW_ASSIGN_OR_RAISE(auto indices, ib.Finish());
+    ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(batch, indices));
+    ARROW_RETURN_NOT_OK(Append(key, taken.record_batch()));
+  }
+  return EnforceBudget();
+}
+
+arrow::Status PartitionedWriter::Append(int64_t key, std::shared_ptr<arrow::RecordBatch> rows) {
+  auto& slot = partitions_[key];
+  if (!slot) slot = std::make_unique<Partition>();
+  int64_t bytes = arrow::util::TotalBufferSize(*rows);
+  slot->pending_rows += rows->num_rows();
+  slot->pending_bytes += bytes;
+  pending_bytes_ += bytes;
+  slot->pending.push_back(std::move(rows));
+  if (slot->pending_rows >= options_.row_group_rows) ARROW_RETURN_NOT_OK(FlushPartition(key, slot.get()));
+  return EnforceBudget();
+}
+
+arrow::Status PartitionedWriter::EnforceBudget() {
+  if (pending_bytes_ <= options_.memory_budget_bytes) return arrow::Status::OK();
+  std::vector<std::pair<int64_t, int64_t>> by_size;  // bytes, key
+  for (auto& [key, p] : partitions_) by_size.emplace_back(p->pending_bytes, key);
+  std::sort(by_size.rbegin(), by_size.rend());
+  for (auto& [bytes, key] : by_size) {
+    if (pending_bytes_ <= options_.memory_budget_bytes / 2) break;
+    ARROW_RETURN_NOT_OK(FlushPartition(key, partitions_[key].get()));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
+  if (p->pending_rows == 0) return arrow::Status::OK();
+  if (!p->writer) {
+    std::string folder = partitioning_.FolderOf(key);
+    p->rel_path = fmt::format("{}{}/{}-{:05d}.parquet", table_dir_,
+                              folder.empty() ? "" : "/" + folder, file_prefix_, file_seq_++);
+    ARROW_ASSIGN_OR_RAISE(p->staging_path, store_->StagingPath(p->rel_path));
+    auto sink = arrow::io::FileOutputStream::Open(p->staging_path);
+    if (!sink.ok()) return StorageError(sink.status(), "create " + p->staging_path);
+    p->sink = *sink;
+    parquet::WriterProperties::Builder props;
+    props.compression(options_.compression)
+        ->compression_level(options_.compression_level)
+        ->max_row_group_length(INT64_MAX)
+        ->created_by("pgtide");
+    parquet::ArrowWriterProperties::Builder arrow_props;
+    // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
+    arrow_props.store_schema();
+    ARROW_ASSIGN_OR_RAISE(p->writer, parquet::arrow::FileWriter::Open(
+                                         *schema_, arrow::default_memory_pool(), p->sink,
+                                         props.build(), arrow_props.build()));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema_, p->pending));
+  auto st = p->writer->WriteTable(*table, table->num_rows());
+  if (!st.ok()) return StorageError(st, "write " + p->staging_path);
+  p->file_rows += p->pending_rows;
+  pending_bytes_ -= p->pending_bytes;
+  p->pending.clear();
+  p->pending_rows = 0;
+  p->pending_bytes = 0;
+  if (p->file_rows >= options_.max_file_rows) return CloseFile(p);
+  return arrow::Status::OK();
+}
+
+arrow::Status PartitionedWriter::CloseFile(Partition* p) {
+  if (!p->writer) return arrow::Status::OK();
+  auto st = p->writer->Close();
+  if (st.ok()) st = p->sink->Close();
+  if (!st.ok()) return StorageError(st, "write " + p->staging_path);
+  WrittenFile f;
+  f.rel_path = p->rel_path;
+  f.rows = p->file_rows;
+  auto size = p->sink->Tell();
+  f.bytes = size.ok() ? *size : 0;
+  staged_.emplace_back(p->staging_path, f);
+  p->writer.reset();
+  p->sink.reset();
+  p->file_rows = 0;
+  return arrow::Status::OK();
+}
+
+arrow::Result<std::vector<WrittenFile>> PartitionedWriter::Finish() {
+  for (auto& [key, p] : partitions_) {
+    ARROW_RETURN_NOT_OK(FlushPartition(key, p.get()));
+    ARROW_RETURN_NOT_OK(CloseFile(p.get()));
+  }
+  std::vector<WrittenFile> out;
+  while (!staged_.empty()) {
+    auto [staging, file] = staged_.back();
+    ARROW_RETURN_NOT_OK(store_->Publish(staging, file.rel_path));
+    staged_.pop_back();
+    out.push_back(file);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+void PartitionedWriter::Abort() {
+  for (auto& [key, p] : partitions_) {
+    if (p->writer) {
+      (void)p->writer->Close();
+      (void)p->sink->Close();
+      store_->DiscardStaged(p->staging_path);
+    }
+  }
+  partitions_.clear();
+  for (auto& [staging, file] : staged_) store_->DiscardStaged(staging);
+  staged_.clear();
+}
+
+}  // namespace pgtide::sink

@@ -1,0 +1,38 @@
+#include "pgtide/sink/partitioning.h"
+
+#include <climits>
+
+#include "pgtide/common/identifiers.h"
+#include "pgtide/common/time_format.h"
+
+namespace pgtide::sink {
+
+int64_t DatePartitioning::KeyOf(int64_t raw, bool is_null) const {
+  if (source_ == Source::kNone) return 0;
+  if (is_null) return kNullKey;
+  if (source_ == Source::kTimestamp) {
+    if (raw == INT64_MAX) return kInfinityKey;
+    if (raw == INT64_MIN) return kMinusInfinityKey;
+    return FloorDiv(raw, kMicrosPerDay) + kPgEpochShiftDays;
+  }
+  if (raw == INT32_MAX) return kInfinityKey;
+  if (raw == INT32_MIN) return kMinusInfinityKey;
+  return raw + kPgEpochShiftDays;
+}
+
+std::string DatePartitioning::FolderOf(int64_t key) const {
+  if (source_ == Source::kNone) return "";
+  std::string value;
+  if (key == kNullKey) {
+    value = "__HIVE_DEFAULT_PARTITION__";
+  } else if (key == kInfinityKey) {
+    value = "infinity";
+  } else if (key == kMinusInfinityKey) {
+    value = "-infinity";
+  } else {
+    value = FormatDate(key);
+  }
+  return EncodePathSegment(column_) + "=" + value;
+}
+
+}  // namespace pgtide::sink

@@ -1,0 +1,139 @@
+#include "pgtide/source/connection.h"
+
+#include <fmt/format.h>
+
+#include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
+
+namespace pgtide::source {
+
+static std::string Describe(PGconn* conn) {
+  std::string out;
+  for (const char* key : {"host", "port", "dbname", "user"}) {
+    const char* value = nullptr;
+    if (std::string(key) == "host") value = PQhost(conn);
+    if (std::string(key) == "port") value = PQport(conn);
+    if (std::string(key) == "dbname") value = PQdb(conn);
+    if (std::string(key) == "user") value = PQuser(conn);
+    if (value && *value) out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
+  }
+  return out;
+}
+
+static std::string FirstLine(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& options) {
+  // expand_dbname=1: the first "dbname" may be a whole URI or keyword string; a later
+  // "dbname" overrides just the database, as the original job's --database_name does.
+  std::vector<const char*> keys = {"dbname", "application_name", "fallback_application_name"};
+  std::vector<const char*> values = {options.source.c_str(), "pgtide", "pgtide"};
+  if (!options.database.empty()) {
+    keys.push_back("dbname");
+    values.push_back(options.database.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* raw = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  if (raw == nullptr) return Error(ExitCode::kSourceUnavailable, "out of memory in libpq");
+  std::unique_ptr<Connection> conn(new Connection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string msg = FirstLine(PQerrorMessage(raw));
+    std::string hint;
+    if (msg.find("password") != std::string::npos ||
+        msg.find("authentication") != std::string::npos) {
+      hint = "Check the user and password (in --source, PGPASSWORD or ~/.pgpass).";
+    } else if (msg.find("does not exist") != std::string::npos) {
+      hint = "Check the database name (--database_name or dbname in --source).";
+    } else if (msg.find("invalid") != std::string::npos || msg.find("missing") != std::string::npos) {
+      hint = "Check the syntax of --source: a postgresql:// URI or \"host=... dbname=...\".";
+    } else {
+      hint = "Check that the server is running and that host and port are right.";
+    }
+    return Error(ExitCode::kSourceUnavailable,
+                 fmt::format("could not connect to PostgreSQL ({}): {}\nHINT: {}",
+                             Describe(raw), msg, hint));
+  }
+  conn->description_ = Describe(raw);
+  ARROW_ASSIGN_OR_RAISE(auto tz, conn->Exec("SHOW TimeZone"));
+  conn->server_timezone_ = GetText(tz.get(), 0, 0);
+  ARROW_RETURN_NOT_OK(conn->Exec(
+      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
+      "SET extra_float_digits = 3; SET statement_timeout = 0").status());
+  return conn;
+}
+
+Connection::~Connection() {
+  if (copy_buffer_) PQfreemem(copy_buffer_);
+  PQfinish(conn_);
+}
+
+arrow::Status Connection::ErrorFromResult(const PGresult* res, const std::string& what) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string msg = FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
+  if (msg.empty()) msg = FirstLine(PQerrorMessage(conn_));
+  ExitCode code = PQstatus(conn_) == CONNECTION_OK ? ExitCode::kTablesFailed
+                                                   : ExitCode::kSourceUnavailable;
+  return Error(code, fmt::format("{} failed: {}", what, msg), state ? state : "");
+}
+
+arrow::Result<PgResult> Connection::Exec(const std::string& sql,
+                                         const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  PgResult res(params.empty()
+                   ? PQexec(conn_, sql.c_str())
+                   : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0));
+  auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    return ErrorFromResult(res.get(), "query");
+  }
+  return res;
+}
+
+arrow::Status Connection::StartCopyOut(const std::string& sql) {
+  PgResult res(PQexec(conn_, sql.c_str()));
+  if (!res || PQresultStatus(res.get()) != PGRES_COPY_OUT) {
+    return ErrorFromResult(res.get(), "COPY");
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Result<int> Connection::ReadCopyMessage(const char** data) {
+  if (copy_buffer_) {
+    PQfreemem(copy_buffer_);
+    copy_buffer_ = nullptr;
+  }
+  int n = PQgetCopyData(conn_, &copy_buffer_, /*async=*/0);
+  if (n > 0) {
+    *data = copy_buffer_;
+    return n;
+  }
+  if (n == -2) return ErrorFromResult(nullptr, "COPY");
+  // n == -1: the COPY is over; its final result says whether it succeeded.
+  PgResult res(PQgetResult(conn_));
+  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    return ErrorFromResult(res.get(), "COPY");
+  }
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  return 0;
+}
+
+void Connection::CancelQuery() {
+  if (PGcancel* cancel = PQgetCancel(conn_)) {
+    char err[256];
+    PQcancel(cancel, err, sizeof(err));
+    PQfreeCancel(cancel);
+  }
+  // Drain what is left of the COPY so the connection is usable (or closed) afterwards.
+  const char* ignored;
+  for (int i = 0; i < 1000000; ++i) {
+    auto r = ReadCopyMessage(&ignored);
+    if (!r.ok() || *r == 0) break;
+  }
+}
+
+}  // namespace pgtide::source

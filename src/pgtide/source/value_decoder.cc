@@ -1,0 +1,342 @@
+#include "pgtide/source/value_decoder.h"
+
+#include <arrow/extension/json.h>
+#include <arrow/extension/uuid.h>
+#include <fmt/format.h>
+
+#include <climits>
+
+#include "pgtide/common/time_format.h"
+#include "pgtide/source/pg_types.h"
+
+namespace pgtide::source {
+
+using Kind = DecoderSpec::Kind;
+
+std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec) {
+  switch (spec.kind) {
+    case Kind::kBool: return arrow::boolean();
+    case Kind::kInt16: return arrow::int16();
+    case Kind::kInt32: return arrow::int32();
+    case Kind::kInt64: return arrow::int64();
+    case Kind::kFloat32: return arrow::float32();
+    case Kind::kFloat64: return arrow::float64();
+    case Kind::kDecimal: return arrow::decimal128(spec.precision, spec.scale);
+    case Kind::kText:
+    case Kind::kJsonb:
+      return spec.json ? arrow::extension::json(arrow::utf8()) : arrow::utf8();
+    case Kind::kBinary: return arrow::binary();
+    case Kind::kDate: return arrow::date32();
+    case Kind::kTimestamp:
+      return spec.utc ? arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")
+                      : arrow::timestamp(arrow::TimeUnit::MICRO);
+    case Kind::kTime: return arrow::time64(arrow::TimeUnit::MICRO);
+    case Kind::kUuid: return arrow::extension::uuid();
+    case Kind::kArray: {
+      std::shared_ptr<arrow::DataType> t = ArrowTypeOf(*spec.element);
+      for (int i = 0; i < spec.dims; ++i) t = arrow::list(arrow::field("element", t));
+      return t;
+    }
+  }
+  return arrow::utf8();
+}
+
+arrow::Result<std::shared_ptr<arrow::Array>> ValueDecoder::Finish() {
+  std::shared_ptr<arrow::Array> storage;
+  ARROW_RETURN_NOT_OK(builder_->Finish(&storage));
+  if (!extension_) return storage;
+  return arrow::ExtensionType::WrapArray(extension_, storage);
+}
+
+arrow::Status ValueDecoder::BadLength(int32_t len, int32_t expected) const {
+  return arrow::Status::Invalid(fmt::format(
+      "column \"{}\": unexpected value length {} in COPY stream (expected {})", column_, len,
+      expected));
+}
+
+namespace {
+
+// The timestamp sentinels PostgreSQL uses for ±infinity; kept as Arrow's extreme values
+// rather than shifted (which would overflow). See the README's type map.
+constexpr int64_t kPgTimestampInfinity = INT64_MAX;
+constexpr int64_t kPgTimestampMinusInfinity = INT64_MIN;
+constexpr int32_t kPgDateInfinity = INT32_MAX;
+constexpr int32_t kPgDateMinusInfinity = INT32_MIN;
+
+template <typename Builder, int32_t kWidth, typename Convert>
+class FixedDecoder : public ValueDecoder {
+ public:
+  FixedDecoder(std::shared_ptr<arrow::DataType> type, arrow::MemoryPool* pool, Convert convert)
+      : convert_(convert) {
+    builder_ = std::make_shared<Builder>(std::move(type), pool);
+    typed_ = static_cast<Builder*>(builder_.get());
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    if (len < 0) return typed_->AppendNull();
+    if (len != kWidth) return BadLength(len, kWidth);
+    return typed_->Append(convert_(data));
+  }
+
+ private:
+  Builder* typed_;
+  Convert convert_;
+};
+
+template <typename Builder, int32_t kWidth, typename Convert>
+std::unique_ptr<ValueDecoder> MakeFixed(std::shared_ptr<arrow::DataType> type,
+                                        arrow::MemoryPool* pool, Convert convert) {
+  return std::make_unique<FixedDecoder<Builder, kWidth, Convert>>(std::move(type), pool,
+                                                                  convert);
+}
+
+class BoolDecoder : public ValueDecoder {
+ public:
+  explicit BoolDecoder(arrow::MemoryPool* pool) {
+    builder_ = std::make_shared<arrow::BooleanBuilder>(pool);
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<arrow::BooleanBuilder*>(builder_.get());
+    if (len < 0) return b->AppendNull();
+    if (len != 1) return BadLength(len, 1);
+    return b->Append(data[0] != 0);
+  }
+};
+
+// text, varchar, char(n), name, enums, json, and every type exported through ::text.
+// jsonb's binary form is a version byte (1) followed by the JSON text.
+template <typename Builder>
+class BytesDecoder : public ValueDecoder {
+ public:
+  BytesDecoder(arrow::MemoryPool* pool, int32_t skip_prefix) : skip_(skip_prefix) {
+    builder_ = std::make_shared<Builder>(pool);
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<Builder*>(builder_.get());
+    if (len < 0) return b->AppendNull();
+    if (len < skip_) return BadLength(len, skip_);
+    return b->Append(data + skip_, len - skip_);
+  }
+
+ private:
+  int32_t skip_;
+};
+
+class DecimalDecoder : public ValueDecoder {
+ public:
+  DecimalDecoder(int32_t precision, int32_t scale, arrow::MemoryPool* pool)
+      : precision_(precision), scale_(scale) {
+    builder_ = std::make_shared<arrow::Decimal128Builder>(
+        arrow::decimal128(precision, scale), pool);
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<arrow::Decimal128Builder*>(builder_.get());
+    if (len < 0) return b->AppendNull();
+    auto value = NumericToDecimal(data, len, precision_, scale_);
+    if (!value.ok()) {
+      return arrow::Status::Invalid(fmt::format("column \"{}\": {}", column_,
+                                                value.status().message()));
+    }
+    return b->Append(*value);
+  }
+
+ private:
+  int32_t precision_, scale_;
+};
+
+class UuidDecoder : public ValueDecoder {
+ public:
+  explicit UuidDecoder(arrow::MemoryPool* pool) {
+    builder_ = std::make_shared<arrow::FixedSizeBinaryBuilder>(arrow::fixed_size_binary(16),
+                                                               pool);
+    extension_ = arrow::extension::uuid();
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<arrow::FixedSizeBinaryBuilder*>(builder_.get());
+    if (len < 0) return b->AppendNull();
+    if (len != 16) return BadLength(len, 16);
+    return b->Append(data);
+  }
+};
+
+// Binary array format (array_send): ndim, has-nulls flag, element oid, then per dimension
+// its size and lower bound, then every element as length + bytes in row-major order.
+class ArrayDecoder : public ValueDecoder {
+ public:
+  static arrow::Result<std::unique_ptr<ValueDecoder>> Make(const DecoderSpec& spec,
+                                                          const std::string& column,
+                                                          arrow::MemoryPool* pool) {
+    auto d = std::unique_ptr<ArrayDecoder>(new ArrayDecoder());
+    d->column_ = column;
+    ARROW_ASSIGN_OR_RAISE(d->element_, ValueDecoder::Make(*spec.element, column, pool));
+    std::shared_ptr<arrow::ArrayBuilder> inner = d->element_->builder();
+    std::shared_ptr<arrow::DataType> type = ArrowTypeOf(*spec.element);
+    for (int i = 0; i < spec.dims; ++i) {
+      type = arrow::list(arrow::field("element", type));
+      auto lb = std::make_shared<arrow::ListBuilder>(pool, inner, type);
+      d->levels_.insert(d->levels_.begin(), lb.get());
+      inner = lb;
+    }
+    d->builder_ = inner;
+    return d;
+  }
+
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    if (len < 0) return levels_[0]->AppendNull();
+    if (len < 12) return BadLength(len, 12);
+    int32_t ndim = ReadI32(data);
+    if (ndim == 0) return levels_[0]->Append();  // '{}' has no dimensions at all
+    if (ndim != static_cast<int32_t>(levels_.size())) {
+      return arrow::Status::Invalid(fmt::format(
+          "column \"{}\": array value has {} dimensions but the column is exported with {}",
+          column_, ndim, levels_.size()),
+          "\nHINT: declare the column's dimensions (e.g. int[][]) or exclude the table");
+    }
+    if (len < 12 + 8 * ndim) return BadLength(len, 12 + 8 * ndim);
+    dims_.resize(ndim);
+    for (int i = 0; i < ndim; ++i) dims_[i] = ReadI32(data + 12 + 8 * i);
+    const uint8_t* p = data + 12 + 8 * ndim;
+    const uint8_t* end = data + len;
+    return AppendLevel(0, &p, end);
+  }
+
+ private:
+  ArrayDecoder() = default;
+
+  arrow::Status AppendLevel(size_t level, const uint8_t** p, const uint8_t* end) {
+    ARROW_RETURN_NOT_OK(levels_[level]->Append());
+    for (int32_t i = 0; i < dims_[level]; ++i) {
+      if (level + 1 < levels_.size()) {
+        ARROW_RETURN_NOT_OK(AppendLevel(level + 1, p, end));
+        continue;
+      }
+      if (end - *p < 4) return BadLength(static_cast<int32_t>(end - *p), 4);
+      int32_t elen = ReadI32(*p);
+      *p += 4;
+      if (elen > end - *p) return BadLength(elen, static_cast<int32_t>(end - *p));
+      ARROW_RETURN_NOT_OK(element_->Append(*p, elen));
+      if (elen > 0) *p += elen;
+    }
+    return arrow::Status::OK();
+  }
+
+  std::unique_ptr<ValueDecoder> element_;
+  std::vector<arrow::ListBuilder*> levels_;  // outermost first
+  std::vector<int32_t> dims_;
+};
+
+}  // namespace
+
+arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpec& spec,
+                                                              const std::string& column,
+                                                              arrow::MemoryPool* pool) {
+  std::unique_ptr<ValueDecoder> d;
+  switch (spec.kind) {
+    case Kind::kBool: d = std::make_unique<BoolDecoder>(pool); break;
+    case Kind::kInt16:
+      d = MakeFixed<arrow::Int16Builder, 2>(arrow::int16(), pool, [](const uint8_t* p) {
+        return ReadI16(p);
+      });
+      break;
+    case Kind::kInt32:
+      d = MakeFixed<arrow::Int32Builder, 4>(arrow::int32(), pool, [](const uint8_t* p) {
+        return ReadI32(p);
+      });
+      break;
+    case Kind::kInt64:
+      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool, [](const uint8_t* p) {
+        return ReadI64(p);
+      });
+      break;
+    case Kind::kFloat32:
+      d = MakeFixed<arrow::FloatBuilder, 4>(arrow::float32(), pool, [](const uint8_t* p) {
+        uint32_t bits = ReadU32(p);
+        float f;
+        __builtin_memcpy(&f, &bits, 4);
+        return f;
+      });
+      break;
+    case Kind::kFloat64:
+      d = MakeFixed<arrow::DoubleBuilder, 8>(arrow::float64(), pool, [](const uint8_t* p) {
+        uint64_t bits = ReadU64(p);
+        double f;
+        __builtin_memcpy(&f, &bits, 8);
+        return f;
+      });
+      break;
+    case Kind::kDecimal:
+      d = std::make_unique<DecimalDecoder>(spec.precision, spec.scale, pool);
+      break;
+    case Kind::kText:
+      d = std::make_unique<BytesDecoder<arrow::StringBuilder>>(pool, 0);
+      break;
+    case Kind::kJsonb:
+      d = std::make_unique<BytesDecoder<arrow::StringBuilder>>(pool, 1);
+      break;
+    case Kind::kBinary:
+      d = std::make_unique<BytesDecoder<arrow::BinaryBuilder>>(pool, 0);
+      break;
+    case Kind::kDate:
+      d = MakeFixed<arrow::Date32Builder, 4>(arrow::date32(), pool, [](const uint8_t* p) {
+        int32_t v = ReadI32(p);
+        if (v == kPgDateInfinity || v == kPgDateMinusInfinity) return v;
+        return static_cast<int32_t>(static_cast<int64_t>(v) + kPgEpochShiftDays);
+      });
+      break;
+    case Kind::kTimestamp:
+      d = MakeFixed<arrow::TimestampBuilder, 8>(ArrowTypeOf(spec), pool, [](const uint8_t* p) {
+        int64_t v = ReadI64(p);
+        if (v == kPgTimestampInfinity || v == kPgTimestampMinusInfinity) return v;
+        return v + kPgEpochShiftMicros;
+      });
+      break;
+    case Kind::kTime:
+      d = MakeFixed<arrow::Time64Builder, 8>(ArrowTypeOf(spec), pool, [](const uint8_t* p) {
+        return ReadI64(p);
+      });
+      break;
+    case Kind::kUuid: d = std::make_unique<UuidDecoder>(pool); break;
+    case Kind::kArray: return ArrayDecoder::Make(spec, column, pool);
+  }
+  if ((spec.kind == Kind::kText || spec.kind == Kind::kJsonb) && spec.json) {
+    d->extension_ = arrow::extension::json(arrow::utf8());
+  }
+  d->column_ = column;
+  return d;
+}
+
+arrow::Result<arrow::Decimal128> NumericToDecimal(const uint8_t* data, int32_t len,
+                                                  int32_t precision, int32_t scale) {
+  if (len < 8) return arrow::Status::Invalid("numeric value shorter than its header");
+  int16_t ndigits = ReadI16(data);
+  int16_t weight = ReadI16(data + 2);
+  uint16_t sign = ReadU16(data + 4);
+  if (len < 8 + 2 * ndigits) return arrow::Status::Invalid("numeric value truncated");
+  if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000) {
+    return arrow::Status::Invalid(
+        sign == 0xC000 ? "numeric NaN" : "numeric Infinity",
+        " cannot be stored in decimal128(", precision, ",", scale, ")");
+  }
+  // Digit i is worth digit * 10000^(weight - i); scaled by 10^scale that is a power of ten
+  // 4*(weight-i)+scale. A negative power only drops zeros (display scale <= scale).
+  arrow::Decimal128 acc(0);
+  for (int i = 0; i < ndigits; ++i) {
+    int32_t digit = ReadI16(data + 8 + 2 * i);
+    int32_t power = 4 * (weight - i) + scale;
+    if (power < 0) {
+      if (power <= -4) continue;
+      static const int32_t kDiv[] = {1, 10, 100, 1000};
+      acc += arrow::Decimal128(digit / kDiv[-power]);
+      continue;
+    }
+    if (power > 38) return arrow::Status::Invalid("numeric value overflows decimal128");
+    acc += arrow::Decimal128(digit) * arrow::Decimal128::GetScaleMultiplier(power);
+  }
+  if (sign == 0x4000) acc.Negate();
+  if (!acc.FitsInPrecision(precision)) {
+    return arrow::Status::Invalid("numeric value does not fit decimal128(", precision, ",",
+                                  scale, ")");
+  }
+  return acc;
+}
+
+}  // namespace pgtide::source

@@ -1,0 +1,53 @@
+#include "pgtide/state/state_store.h"
+
+#include <fmt/format.h>
+
+#include "pgtide/common/exit_code.h"
+
+namespace pgtide::state {
+
+arrow::Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& location,
+                                                           const sink::S3Settings& s3) {
+  auto slash = location.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : location.substr(0, slash);
+  std::string file = slash == std::string::npos ? location : location.substr(slash + 1);
+  if (file.empty() || dir == "s3:/" || dir == "s3:") {
+    return Error(ExitCode::kUsage, fmt::format("state location \"{}\" does not name a file",
+                                               location));
+  }
+  if (dir.empty()) dir = "/";
+  auto out = std::unique_ptr<StateStore>(new StateStore());
+  ARROW_ASSIGN_OR_RAISE(out->store_, sink::ObjectStore::Open(dir, s3));
+  out->file_name_ = file;
+  out->location_ = out->store_->Describe(file);
+  return out;
+}
+
+arrow::Result<StateFile> StateStore::Load() {
+  auto text = store_->ReadSmall(file_name_);
+  if (!text.ok()) {
+    return Error(ExitCode::kState, fmt::format("could not read state file {}: {}", location_,
+                                               text.status().message()));
+  }
+  if (!text->has_value()) return StateFile{};
+  return StateFile::Parse(**text, location_);
+}
+
+arrow::Status StateStore::Commit(const TableState& row) {
+  auto st = store_->Update(file_name_, [&](const std::optional<std::string>& current)
+                                           -> arrow::Result<std::string> {
+    StateFile file;
+    if (current) {
+      ARROW_ASSIGN_OR_RAISE(file, StateFile::Parse(*current, location_));
+    }
+    file.Upsert(row);
+    return file.Serialize();
+  });
+  if (!st.ok() && ExitCodeOf(st) == ExitCode::kInternal) {
+    return Error(ExitCode::kState, fmt::format("could not write state file {}: {}", location_,
+                                               st.message()));
+  }
+  return st;
+}
+
+}  // namespace pgtide::state

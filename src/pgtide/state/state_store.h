@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pgtide/sink/object_store.h"
+#include "pgtide/state/state_file.h"
+
+namespace pgtide::state {
+
+/// max_timestamps.csv on a local folder or S3. Each commit re-reads the file and replaces
+/// only its table's line, atomically (rename, or conditional PUT on S3), so runs that share
+/// the file never lose each other's advances.
+class StateStore {
+ public:
+  /// `location` is the state file's full path or s3:// URI.
+  static arrow::Result<std::unique_ptr<StateStore>> Open(const std::string& location,
+                                                         const sink::S3Settings& s3);
+  /// Reads and validates the file (an absent file is an empty state).
+  arrow::Result<StateFile> Load();
+  /// Replaces `row`'s line. Call only after the table's files are published.
+  arrow::Status Commit(const TableState& row);
+  const std::string& location() const { return location_; }
+
+ private:
+  std::shared_ptr<sink::ObjectStore> store_;
+  std::string file_name_;
+  std::string location_;
+};
+
+}  // namespace pgtide::state
