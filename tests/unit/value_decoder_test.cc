@@ -1,1 +1,199 @@
+// One test per PostgreSQL type family, decoding golden COPY bytes captured from PostgreSQL
+// 15 (golden/make_golden.sh holds the queries).
+
+#include "pgtide/source/value_decoder.h"
+
+#include <arrow/extension/uuid.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "golden_copy.h"
+#include "pgtide/common/time_format.h"
+
+namespace pgtide::source {
+namespace {
+
+using testing::DecodeGolden;
+using testing::Plan;
+using testing::Spec;
+using Kind = DecoderSpec::Kind;
+
+template <typename T>
+std::shared_ptr<T> Col(const std::shared_ptr<arrow::RecordBatch>& b, int i) {
+  return std::static_pointer_cast<T>(b->column(i));
+}
+
+TEST(ValueDecoder, Integers) {
+  auto b = DecodeGolden("ints", {Plan(Spec(Kind::kInt16)), Plan(Spec(Kind::kInt32)),
+                                 Plan(Spec(Kind::kInt64))});
+  auto s = Col<arrow::Int16Array>(b, 0);
+  auto i = Col<arrow::Int32Array>(b, 1);
+  auto l = Col<arrow::Int64Array>(b, 2);
+  EXPECT_EQ(s->Value(0), 1);
+  EXPECT_EQ(s->Value(1), -2);
+  EXPECT_TRUE(s->IsNull(2));
+  EXPECT_EQ(s->Value(3), 32767);
+  EXPECT_EQ(i->Value(1), -2000);
+  EXPECT_EQ(l->Value(3), 32767LL * 1000000000000LL);
+}
+
+TEST(ValueDecoder, IntegerExtremes) {
+  auto b = DecodeGolden("extremes", {Plan(Spec(Kind::kInt16)), Plan(Spec(Kind::kInt32)),
+                                     Plan(Spec(Kind::kInt64))});
+  EXPECT_EQ(Col<arrow::Int16Array>(b, 0)->Value(0), INT16_MIN);
+  EXPECT_EQ(Col<arrow::Int32Array>(b, 1)->Value(0), INT32_MIN);
+  EXPECT_EQ(Col<arrow::Int64Array>(b, 2)->Value(0), INT64_MIN);
+  EXPECT_EQ(Col<arrow::Int64Array>(b, 2)->Value(1), INT64_MAX);
+}
+
+TEST(ValueDecoder, Floats) {
+  auto b = DecodeGolden("floats", {Plan(Spec(Kind::kFloat32)), Plan(Spec(Kind::kFloat64))});
+  auto f = Col<arrow::FloatArray>(b, 0);
+  auto d = Col<arrow::DoubleArray>(b, 1);
+  EXPECT_EQ(f->Value(0), 1.5f);
+  EXPECT_EQ(d->Value(1), -0.25);
+  EXPECT_TRUE(std::isnan(d->Value(2)));
+  EXPECT_EQ(d->Value(3), INFINITY);
+  EXPECT_EQ(f->Value(4), -INFINITY);
+  EXPECT_TRUE(d->IsNull(5));
+}
+
+TEST(ValueDecoder, NumericToDecimal) {
+  DecoderSpec a = Spec(Kind::kDecimal);
+  a.precision = 12;
+  a.scale = 2;
+  DecoderSpec c = Spec(Kind::kDecimal);
+  c.precision = 38;
+  c.scale = 10;
+  auto b = DecodeGolden("numeric", {Plan(a), Plan(c)});
+  auto x = Col<arrow::Decimal128Array>(b, 0);
+  auto y = Col<arrow::Decimal128Array>(b, 1);
+  EXPECT_EQ(x->FormatValue(0), "0.00");
+  EXPECT_EQ(x->FormatValue(1), "123.45");
+  EXPECT_EQ(x->FormatValue(2), "-0.01");
+  EXPECT_EQ(x->FormatValue(3), "9999999999.99");
+  EXPECT_EQ(x->FormatValue(4), "10000.00");
+  EXPECT_EQ(y->FormatValue(1), "123.4500000000");
+  EXPECT_EQ(y->FormatValue(4), "10000.0000000000");
+  EXPECT_TRUE(x->IsNull(5));
+}
+
+TEST(ValueDecoder, NumericNaNIsRejectedForDecimals) {
+  // ndigits 0, weight 0, sign NaN, dscale 0
+  const uint8_t nan[] = {0, 0, 0, 0, 0xC0, 0, 0, 0};
+  EXPECT_FALSE(NumericToDecimal(nan, 8, 10, 2).ok());
+  // 12345678901 does not fit numeric(10, 0): digits [1, 2345, 6789, 0100?]
+  const uint8_t big[] = {0, 3, 0, 2, 0, 0, 0, 0, 0, 123, 0x11, 0xD7, 0x1A, 0x85};
+  EXPECT_FALSE(NumericToDecimal(big, sizeof(big), 10, 0).ok());
+  EXPECT_TRUE(NumericToDecimal(big, sizeof(big), 20, 0).ok());
+}
+
+TEST(ValueDecoder, TextVarcharCharBytea) {
+  auto b = DecodeGolden("text", {Plan(Spec(Kind::kText)), Plan(Spec(Kind::kText)),
+                                 Plan(Spec(Kind::kText)), Plan(Spec(Kind::kBinary))});
+  EXPECT_EQ(Col<arrow::StringArray>(b, 0)->GetString(0), "héllo");
+  EXPECT_EQ(Col<arrow::StringArray>(b, 2)->GetString(0), "héllo ");  // char(6) pads
+  EXPECT_EQ(Col<arrow::StringArray>(b, 1)->GetString(1), "");
+  EXPECT_FALSE(Col<arrow::StringArray>(b, 1)->IsNull(1));
+  EXPECT_EQ(Col<arrow::BinaryArray>(b, 3)->GetString(0), "héllo");
+  EXPECT_TRUE(Col<arrow::BinaryArray>(b, 3)->IsNull(2));
+}
+
+TEST(ValueDecoder, DatesTimestampsTimes) {
+  DecoderSpec tz = Spec(Kind::kTimestamp);
+  tz.utc = true;
+  auto b = DecodeGolden("temporal", {Plan(Spec(Kind::kDate)), Plan(Spec(Kind::kTimestamp)),
+                                     Plan(tz), Plan(Spec(Kind::kTime))});
+  auto d = Col<arrow::Date32Array>(b, 0);
+  auto ts = Col<arrow::TimestampArray>(b, 1);
+  auto tstz = Col<arrow::TimestampArray>(b, 2);
+  auto t = Col<arrow::Time64Array>(b, 3);
+  EXPECT_EQ(d->Value(0), DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(d->Value(1), DaysFromCivil(1999, 12, 31));
+  EXPECT_EQ(ts->Value(0), (DaysFromCivil(2024, 2, 29) * 86400LL + 13 * 3600 + 14 * 60 + 15) *
+                              1000000LL + 123456);
+  EXPECT_EQ(ts->Value(1), 0);
+  EXPECT_EQ(tstz->Value(1), 0);  // the session was UTC when captured
+  EXPECT_EQ(b->schema()->field(2)->type()->ToString(), "timestamp[us, tz=UTC]");
+  // ±infinity keep PostgreSQL's sentinels (the extreme int values), never shifted.
+  EXPECT_EQ(d->Value(2), INT32_MAX);
+  EXPECT_EQ(d->Value(3), INT32_MIN);
+  EXPECT_EQ(ts->Value(2), INT64_MAX);
+  EXPECT_EQ(tstz->Value(3), INT64_MIN);
+  EXPECT_EQ(t->Value(0), (13 * 3600 + 14 * 60 + 15) * 1000000LL + 500000);
+  EXPECT_EQ(t->Value(2), 86399999999LL);
+  EXPECT_TRUE(t->IsNull(3));
+}
+
+TEST(ValueDecoder, BoolUuidJson) {
+  DecoderSpec json = Spec(Kind::kText);
+  json.json = true;
+  DecoderSpec jsonb = Spec(Kind::kJsonb);
+  jsonb.json = true;
+  auto b = DecodeGolden("misc", {Plan(Spec(Kind::kBool)), Plan(Spec(Kind::kUuid)), Plan(json),
+                                 Plan(jsonb)});
+  auto flag = Col<arrow::BooleanArray>(b, 0);
+  EXPECT_TRUE(flag->Value(0));
+  EXPECT_FALSE(flag->Value(1));
+  auto uuid = std::static_pointer_cast<arrow::ExtensionArray>(b->column(1));
+  EXPECT_EQ(uuid->type()->ToString(), arrow::extension::uuid()->ToString());
+  auto storage = std::static_pointer_cast<arrow::FixedSizeBinaryArray>(uuid->storage());
+  EXPECT_EQ(storage->GetValue(0)[0], 0xa0);
+  EXPECT_EQ(storage->GetValue(0)[15], 0x11);
+  EXPECT_TRUE(uuid->IsNull(1));
+  auto js = std::static_pointer_cast<arrow::ExtensionArray>(b->column(2));
+  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(js->storage())->GetString(0),
+            "{\"a\": [1, 2]}");
+  auto jsb = std::static_pointer_cast<arrow::ExtensionArray>(b->column(3));
+  // jsonb drops its version byte; PostgreSQL normalises the text.
+  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(jsb->storage())->GetString(0),
+            "{\"b\": null}");
+}
+
+TEST(ValueDecoder, OneDimensionalArrays) {
+  DecoderSpec ints = Spec(Kind::kArray);
+  ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
+  DecoderSpec texts = Spec(Kind::kArray);
+  texts.element = std::make_shared<DecoderSpec>(Spec(Kind::kText));
+  auto b = DecodeGolden("arrays", {Plan(ints), Plan(texts), Plan(ints)});
+  auto a = Col<arrow::ListArray>(b, 0);
+  EXPECT_EQ(a->value_slice(0)->ToString(), testing::FromJson(arrow::int32(), "[1, null, 3]")->ToString());
+  EXPECT_TRUE(a->IsNull(1));
+  auto t = Col<arrow::ListArray>(b, 1);
+  EXPECT_EQ(t->value_length(0), 2);
+  EXPECT_EQ(t->value_length(1), 1);
+  EXPECT_TRUE(t->value_slice(1)->IsNull(0));
+  auto e = Col<arrow::ListArray>(b, 2);
+  EXPECT_FALSE(e->IsNull(0));
+  EXPECT_EQ(e->value_length(0), 0);  // '{}' is an empty list, not NULL
+  EXPECT_EQ(e->value_length(1), 1);
+}
+
+TEST(ValueDecoder, TwoDimensionalArraysNest) {
+  DecoderSpec ints = Spec(Kind::kArray);
+  ints.dims = 2;
+  ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
+  auto b = DecodeGolden("arrays2d", {Plan(ints)});
+  EXPECT_EQ(b->column(0)->type()->ToString(),
+            "list<element: list<element: int32>>");
+  auto outer = Col<arrow::ListArray>(b, 0);
+  EXPECT_EQ(outer->value_length(0), 2);
+  auto inner = std::static_pointer_cast<arrow::ListArray>(outer->values());
+  EXPECT_EQ(inner->value_slice(1)->ToString(),
+            testing::FromJson(arrow::int32(), "[3, 4]")->ToString());
+}
+
+TEST(ValueDecoder, ArrayWithUnexpectedDimensionsFails) {
+  DecoderSpec ints = Spec(Kind::kArray);
+  ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
+  auto decoder = CopyDecoder::Make({Plan(ints)}, -1, arrow::default_memory_pool());
+  auto msgs = testing::SplitMessages(testing::ReadGolden("arrays2d"));
+  auto r = (*decoder)->Consume(reinterpret_cast<const uint8_t*>(msgs[0].data()),
+                               static_cast<int32_t>(msgs[0].size()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("2 dimensions"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgtide::source

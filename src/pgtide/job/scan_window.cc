@@ -59,16 +59,16 @@ arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePl
     std::string local_h, local_now;
     switch (plan.cursor_kind) {
       case CursorKind::kTimestamptz:
-        local_h = "(h - $2::interval)";
+        local_h = "(h - $2::text::interval)";
         local_now = "now_";
         break;
       case CursorKind::kTimestamp:
-        local_h = "((h AT TIME ZONE $1) - $2::interval)";
-        local_now = "(now_ AT TIME ZONE $1)";
+        local_h = "((h AT TIME ZONE tz_) - $2::text::interval)";
+        local_now = "(now_ AT TIME ZONE tz_)";
         break;
       default:
-        local_h = "((h AT TIME ZONE $1) - $2::interval)::date";
-        local_now = "(now_ AT TIME ZONE $1)::date";
+        local_h = "((h AT TIME ZONE tz_) - $2::text::interval)::date";
+        local_now = "(now_ AT TIME ZONE tz_)::date";
     }
     std::string raw_h, raw_now;
     if (plan.cursor_kind == CursorKind::kDate) {
@@ -88,7 +88,8 @@ arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePl
           FROM pg_stat_activity
          WHERE datname = current_database()
            AND backend_type NOT IN ('autovacuum worker', 'autovacuum launcher', 'walsender')),
-      b AS (SELECT now_, oldest, hidden, least(now_, coalesce(oldest, now_)) AS h FROM a)
+      b AS (SELECT now_, oldest, hidden, least(now_, coalesce(oldest, now_)) AS h,
+                    $1::text AS tz_ FROM a)
       SELECT {}::text, {}, {}, hidden, coalesce(oldest::text, '') FROM b)SQL",
                                   local_h, raw_h, raw_now);
     ARROW_ASSIGN_OR_RAISE(auto res, conn->Exec(sql, {tz, lookback}));

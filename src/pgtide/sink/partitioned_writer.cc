@@ -130,12 +130,12 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
 arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   if (!p->writer) return arrow::Status::OK();
   auto st = p->writer->Close();
+  auto size = p->sink->Tell();
   if (st.ok()) st = p->sink->Close();
   if (!st.ok()) return StorageError(st, "write " + p->staging_path);
   WrittenFile f;
   f.rel_path = p->rel_path;
   f.rows = p->file_rows;
-  auto size = p->sink->Tell();
   f.bytes = size.ok() ? *size : 0;
   staged_.emplace_back(p->staging_path, f);
   p->writer.reset();
