@@ -397,14 +397,14 @@ def pg_columns(db: PgDatabase, schema: str, table: str) -> list[PgColumn]:
     rows = db.query("""
         SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typtype
           FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-         WHERE a.attrelid = format('%I.%I', %s::text, %s::text)::regclass
+         WHERE a.attrelid = format('%%I.%%I', %s::text, %s::text)::regclass
            AND a.attnum > 0 AND NOT a.attisdropped
          ORDER BY a.attnum""", (schema, table))
     return [PgColumn(*r) for r in rows]
 
 
 def _is_stringish(t: pa.DataType) -> bool:
-    if isinstance(t, pa.ExtensionType):
+    if isinstance(t, pa.BaseExtensionType):
         t = t.storage_type
     return pa.types.is_string(t) or pa.types.is_large_string(t)
 

@@ -66,7 +66,7 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
 int RunCommand(CliValues* values) {
   runlog::RunInfo info;
   info.started_micros = NowMicros();
-  info.run_id = job::NewRunId();
+  info.run_id = job::NewRunId(info.started_micros);
   info.job_name = values->run.job_name;
   info.environment = values->run.environment;
   info.load_type = values->load_type;
@@ -95,8 +95,9 @@ int RunCommand(CliValues* values) {
     std::fflush(stdout);
   }
   LogInfo("run {} finished with exit code {} in {:.2f}s", info.run_id, info.exit_code, seconds);
-  std::string base = fmt::format("{}-{}-{}", info.job_name, info.environment,
-                                 FormatCompactUtc(info.started_micros));
+  // The run id is the UTC start time plus a suffix: two runs that start in the same second
+  // keep a log each.
+  std::string base = fmt::format("{}-{}-{}", info.job_name, info.environment, info.run_id);
   runlog::UploadRunLog(values->run.log_folder, values->run.s3, base, RunLog::Get().Text(),
                        runlog::SummaryJson(info, results));
   return static_cast<int>(code);

@@ -8,7 +8,12 @@
 
 namespace pgtide::job {
 
-std::string NewRunId() { return FormatCompactUtc(NowMicros()) + "-" + sink::RandomHex(6); }
+std::string NewRunId(int64_t start_micros) {
+  int64_t millis = FloorDiv(start_micros, 1000) - FloorDiv(start_micros, 1000000) * 1000;
+  return fmt::format("{}-{:03x}{}", FormatCompactUtc(start_micros), millis, sink::RandomHex(3));
+}
+
+std::string NewRunId() { return NewRunId(NowMicros()); }
 
 std::string FilePrefix(const std::string& run_id) { return "part-" + run_id; }
 

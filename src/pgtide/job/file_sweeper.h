@@ -9,7 +9,11 @@
 
 namespace pgtide::job {
 
-/// A run id: "<UTC start, compact>-<6 hex>", so ids sort by start time.
+/// A run id: "<UTC start, compact>-<6 hex>", so ids sort by start time: the first three hex
+/// digits are the millisecond within the second, the last three are random (two runs that
+/// start in the same second must still compare in start order, or the sweep of one would
+/// take the other's committed files for uncommitted or superseded ones).
+std::string NewRunId(int64_t start_micros);
 std::string NewRunId();
 /// The file name prefix of a run's data files: "part-<run id>".
 std::string FilePrefix(const std::string& run_id);

@@ -74,7 +74,7 @@ arrow::Result<std::vector<TablePlan>> PlanTables(const std::vector<source::Table
       p.warnings.push_back(fmt::format(
           "table {} has no column \"{}\": it is reloaded in full on every run", name,
           p.cursor_column));
-    } else if (!p.stored || p.stored->max_updated_at.empty() && p.stored->resume_from.empty()) {
+    } else if (!p.stored || (p.stored->max_updated_at.empty() && p.stored->resume_from.empty())) {
       p.mode = LoadType::kFull;
       p.reason = "first run";
     } else if (!p.stored->cursor_column.empty() && p.stored->cursor_column != p.cursor_column) {
