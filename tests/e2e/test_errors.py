@@ -196,11 +196,15 @@ def test_output_not_writable(loaded, tmp_path):
 
 
 def test_state_location_not_writable(loaded, tmp_path):
-    """A state file that cannot be written: no table may be reported as committed."""
+    """A state file that cannot be written stops the run before any data is loaded: data
+    whose marks cannot be committed would only be swept away by the next run."""
     db, lake = loaded
+    baseline = data_and_state(lake)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     r = run_pgtide("run", "--source", db.uri, "--output", lake, "--state",
                    blocker / "max_timestamps.csv", check=None)
-    assert r.rc != 0, r.stderr
-    assert "max_timestamps.csv" in r.stderr
+    assert_failed_cleanly(r, lake, baseline, EXIT_STORAGE,
+                          r"state file .*file/max_timestamps\.csv cannot be written",
+                          r"Not a directory", r"HINT")
+    assert blocker.read_text() == "x"

@@ -37,6 +37,7 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
   ARROW_ASSIGN_OR_RAISE(auto output, sink::ObjectStore::Open(opts.output, opts.s3));
   info->output = output->location();
   ARROW_RETURN_NOT_OK(output->CheckWritable());
+  ARROW_RETURN_NOT_OK(state->CheckWritable());
 
   ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(conn.get(), opts.discover));
   ARROW_ASSIGN_OR_RAISE(auto plans, job::PlanTables(tables, stored, opts));

@@ -13,6 +13,18 @@
 
 namespace pgtide::sink {
 
+static bool LikelyUnique(const arrow::DataType& type) {
+  switch (type.id()) {
+    case arrow::Type::INT32: case arrow::Type::INT64: case arrow::Type::UINT32:
+    case arrow::Type::FLOAT: case arrow::Type::DOUBLE: case arrow::Type::DECIMAL128:
+    case arrow::Type::TIMESTAMP: case arrow::Type::TIME64: case arrow::Type::FIXED_SIZE_BINARY:
+    case arrow::Type::EXTENSION:
+      return true;
+    default:
+      return false;
+  }
+}
+
 struct PartitionedWriter::Partition {
   std::vector<std::shared_ptr<arrow::RecordBatch>> pending;
   int64_t pending_rows = 0;
@@ -108,6 +120,12 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
         ->compression_level(options_.compression_level)
         ->max_row_group_length(INT64_MAX)
         ->created_by("pgtide");
+    // Dictionary encoding pays off for repetitive values (status codes, names, small
+    // ints) but costs a hash per value and falls back after 1 MiB on near-unique columns:
+    // ids, amounts, floats and timestamps. Skip it there (measured: bench/results.md).
+    for (const auto& f : schema_->fields()) {
+      if (LikelyUnique(*f->type())) props.disable_dictionary(f->name());
+    }
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
     arrow_props.store_schema();

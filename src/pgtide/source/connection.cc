@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 
@@ -25,6 +27,67 @@ static std::string FirstLine(std::string s) {
   return s;
 }
 
+static bool LooksLikeConninfo(const std::string& s) {
+  return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0 ||
+         s.find('=') != std::string::npos;
+}
+
+/// The password a connection string carries, or "" (also when it does not parse).
+static std::string PasswordOf(const std::string& source) {
+  std::string password;
+  if (!LooksLikeConninfo(source)) return password;
+  if (PQconninfoOption* opts = PQconninfoParse(source.c_str(), nullptr)) {
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+      if (std::string(o->keyword) == "password" && o->val) password = o->val;
+    }
+    PQconninfoFree(opts);
+  }
+  return password;
+}
+
+/// Masks passwords in a libpq message: libpq quotes the whole URI in some syntax errors
+/// ("... in URI: \"postgresql://user:secret@[::1/db\""), so a message may carry one.
+static std::string RedactSecrets(std::string msg, const std::string& known_password) {
+  constexpr const char* kMask = "********";
+  if (known_password.size() >= 3) {
+    for (size_t at = msg.find(known_password); at != std::string::npos;
+         at = msg.find(known_password, at + 8)) {
+      msg.replace(at, known_password.size(), kMask);
+    }
+  }
+  // URI user info: scheme://user:password@host
+  for (size_t at = msg.find("://"); at != std::string::npos; at = msg.find("://", at + 3)) {
+    size_t begin = at + 3;
+    size_t end = msg.find_first_of("/?\" \t\n", begin);
+    if (end == std::string::npos) end = msg.size();
+    size_t amp = msg.rfind('@', end);
+    if (amp == std::string::npos || amp < begin) continue;
+    size_t colon = msg.find(':', begin);
+    if (colon == std::string::npos || colon > amp) continue;
+    msg.replace(colon + 1, amp - colon - 1, kMask);
+  }
+  // Keyword form: password=secret or password='se cret'
+  for (size_t at = msg.find("password"); at != std::string::npos;
+       at = msg.find("password", at + 8)) {
+    size_t v = msg.find_first_not_of(' ', at + 8);
+    if (v == std::string::npos || msg[v] != '=') continue;
+    v = msg.find_first_not_of(' ', v + 1);
+    if (v == std::string::npos) break;
+    size_t end = v;
+    if (msg[v] == '\'') {
+      for (end = v + 1; end < msg.size() && msg[end] != '\''; ++end) {
+        if (msg[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, msg.size());
+    } else {
+      end = msg.find_first_of(" \t\n\"", v);
+      if (end == std::string::npos) end = msg.size();
+    }
+    msg.replace(v, end - v, kMask);
+  }
+  return msg;
+}
+
 arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& options) {
   // expand_dbname=1: the first "dbname" may be a whole URI or keyword string; a later
   // "dbname" overrides just the database, as the original job's --database_name does.
@@ -36,19 +99,37 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
+  const std::string password = PasswordOf(options.source);
+  const std::string syntax_hint =
+      "Check the syntax of --source: a postgresql:// URI or \"host=... dbname=...\".";
+  // A malformed connection string is a usage mistake, not an outage: say so, without
+  // echoing it (it may hold a password).
+  if (LooksLikeConninfo(options.source)) {
+    char* parse_error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(options.source.c_str(), &parse_error);
+    if (parsed == nullptr) {
+      std::string msg = parse_error ? FirstLine(parse_error) : "out of memory";
+      if (parse_error) PQfreemem(parse_error);
+      return Error(ExitCode::kSourceUnavailable,
+                   fmt::format("could not connect to PostgreSQL: invalid --source: {}\nHINT: {}",
+                               RedactSecrets(msg, password), syntax_hint));
+    }
+    PQconninfoFree(parsed);
+  }
   PGconn* raw = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (raw == nullptr) return Error(ExitCode::kSourceUnavailable, "out of memory in libpq");
   std::unique_ptr<Connection> conn(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {
-    std::string msg = FirstLine(PQerrorMessage(raw));
+    std::string msg = RedactSecrets(FirstLine(PQerrorMessage(raw)), password);
     std::string hint;
     if (msg.find("password") != std::string::npos ||
         msg.find("authentication") != std::string::npos) {
       hint = "Check the user and password (in --source, PGPASSWORD or ~/.pgpass).";
     } else if (msg.find("does not exist") != std::string::npos) {
       hint = "Check the database name (--database_name or dbname in --source).";
-    } else if (msg.find("invalid") != std::string::npos || msg.find("missing") != std::string::npos) {
-      hint = "Check the syntax of --source: a postgresql:// URI or \"host=... dbname=...\".";
+    } else if (msg.find("invalid") != std::string::npos || msg.find("missing") != std::string::npos ||
+               msg.find("URI") != std::string::npos) {
+      hint = syntax_hint;
     } else {
       hint = "Check that the server is running and that host and port are right.";
     }

@@ -33,6 +33,13 @@ arrow::Result<StateFile> StateStore::Load() {
   return StateFile::Parse(**text, location_);
 }
 
+arrow::Status StateStore::CheckWritable() {
+  auto st = store_->CheckWritable();
+  if (st.ok()) return st;
+  return Error(ExitCode::kStorageUnavailable,
+               fmt::format("state file {} cannot be written: {}", location_, st.message()));
+}
+
 arrow::Status StateStore::Commit(const TableState& row) {
   auto st = store_->Update(file_name_, [&](const std::optional<std::string>& current)
                                            -> arrow::Result<std::string> {

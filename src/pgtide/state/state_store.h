@@ -18,6 +18,9 @@ class StateStore {
                                                          const sink::S3Settings& s3);
   /// Reads and validates the file (an absent file is an empty state).
   arrow::Result<StateFile> Load();
+  /// Checks that the file's folder can be written, so a run stops before loading data
+  /// whose marks it could not commit. Errors carry kStorageUnavailable.
+  arrow::Status CheckWritable();
   /// Replaces `row`'s line. Call only after the table's files are published.
   arrow::Status Commit(const TableState& row);
   const std::string& location() const { return location_; }
