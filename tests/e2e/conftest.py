@@ -255,6 +255,10 @@ class S3Bucket:
             out += [o["Key"] for o in page.get("Contents", [])]
         return sorted(out)
 
+    def object_keys(self, prefix: str = "") -> list[str]:
+        """Keys without Arrow's empty "folder/" marker objects."""
+        return [k for k in self.keys(prefix) if not k.endswith("/")]
+
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
