@@ -26,8 +26,12 @@ arrow::Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& l
 arrow::Result<StateFile> StateStore::Load() {
   auto text = store_->ReadSmall(file_name_);
   if (!text.ok()) {
-    return Error(ExitCode::kState, fmt::format("could not read state file {}: {}", location_,
-                                               text.status().message()));
+    // An unreachable store is "retry later" (5), not a damaged file (4).
+    ExitCode code = ExitCodeOf(text.status()) == ExitCode::kStorageUnavailable
+                        ? ExitCode::kStorageUnavailable
+                        : ExitCode::kState;
+    return Error(code, fmt::format("could not read state file {}: {}", location_,
+                                   text.status().message()));
   }
   if (!text->has_value()) return StateFile{};
   return StateFile::Parse(**text, location_);
