@@ -8,10 +8,14 @@
 #include <parquet/properties.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "pgtide/common/exit_code.h"
 
 namespace pgtide::sink {
+
+constexpr size_t kPublishThreads = 8;
 
 static bool LikelyUnique(const arrow::DataType& type) {
   switch (type.id()) {
@@ -35,6 +39,7 @@ struct PartitionedWriter::Partition {
   std::shared_ptr<arrow::io::FileOutputStream> sink;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   int64_t file_rows = 0;
+  int64_t last_batch = 0;  // the last batch that brought rows
 };
 
 arrow::Result<std::unique_ptr<PartitionedWriter>> PartitionedWriter::Make(
@@ -56,19 +61,47 @@ PartitionedWriter::~PartitionedWriter() { Abort(); }
 arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
   const auto& batch = decoded.batch;
   const int64_t n = batch->num_rows();
-  if (n == 0) return arrow::Status::OK();
-  rows_in_ += n;
-  if (!partitioning_.enabled()) return Append(0, batch);
+  ++batch_seq_;
+  if (n > 0) {
+    rows_in_ += n;
+    if (!partitioning_.enabled()) {
+      ARROW_RETURN_NOT_OK(Append(0, batch));
+    } else {
+      ARROW_RETURN_NOT_OK(Split(decoded));
+    }
+  }
+  // A partition that got no rows from this batch is probably finished (rows arrive in
+  // roughly cursor order in most tables): encode it now, on this thread, while the
+  // reader keeps decoding, instead of at the end of the scan.
+  for (auto& [key, p] : partitions_) {
+    if (p->pending_rows > 0 && p->last_batch < batch_seq_) {
+      ARROW_RETURN_NOT_OK(FlushPartition(key, p.get()));
+    }
+  }
+  return EnforceBudget();
+}
 
+arrow::Status PartitionedWriter::Split(const source::DecodedBatch& decoded) {
+  const auto& batch = decoded.batch;
+  const int64_t n = batch->num_rows();
   std::vector<int64_t> keys(n);
-  bool uniform = true;
+  int64_t runs = 1;
   for (int64_t i = 0; i < n; ++i) {
     keys[i] = partitioning_.KeyOf(decoded.cursor[i], decoded.cursor_null[i] != 0);
-    uniform &= keys[i] == keys[0];
+    runs += i > 0 && keys[i] != keys[i - 1];
   }
-  if (uniform) return Append(keys[0], batch);
-
-  // Rows of several dates: gather each date's row numbers and Take them, keeping order.
+  if (runs <= 16) {
+    // Few runs of equal dates (the common, roughly ordered case): zero-copy slices.
+    int64_t start = 0;
+    for (int64_t i = 1; i <= n; ++i) {
+      if (i == n || keys[i] != keys[start]) {
+        ARROW_RETURN_NOT_OK(Append(keys[start], batch->Slice(start, i - start)));
+        start = i;
+      }
+    }
+    return arrow::Status::OK();
+  }
+  // Interleaved dates: gather each date's row numbers and Take them, keeping order.
   std::map<int64_t, std::vector<int32_t>> groups;
   for (int64_t i = 0; i < n; ++i) groups[keys[i]].push_back(static_cast<int32_t>(i));
   for (auto& [key, rows] : groups) {
@@ -78,19 +111,22 @@ arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
     ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(batch, indices));
     ARROW_RETURN_NOT_OK(Append(key, taken.record_batch()));
   }
-  return EnforceBudget();
+  return arrow::Status::OK();
 }
 
 arrow::Status PartitionedWriter::Append(int64_t key, std::shared_ptr<arrow::RecordBatch> rows) {
   auto& slot = partitions_[key];
   if (!slot) slot = std::make_unique<Partition>();
-  int64_t bytes = arrow::util::TotalBufferSize(*rows);
+  slot->last_batch = batch_seq_;
+  ARROW_ASSIGN_OR_RAISE(int64_t bytes, arrow::util::ReferencedBufferSize(*rows));
   slot->pending_rows += rows->num_rows();
   slot->pending_bytes += bytes;
   pending_bytes_ += bytes;
   slot->pending.push_back(std::move(rows));
-  if (slot->pending_rows >= options_.row_group_rows) ARROW_RETURN_NOT_OK(FlushPartition(key, slot.get()));
-  return EnforceBudget();
+  if (slot->pending_rows >= options_.row_group_rows) {
+    ARROW_RETURN_NOT_OK(FlushPartition(key, slot.get()));
+  }
+  return arrow::Status::OK();
 }
 
 arrow::Status PartitionedWriter::EnforceBudget() {
@@ -167,14 +203,30 @@ arrow::Result<std::vector<WrittenFile>> PartitionedWriter::Finish() {
     ARROW_RETURN_NOT_OK(FlushPartition(key, p.get()));
     ARROW_RETURN_NOT_OK(CloseFile(p.get()));
   }
-  std::vector<WrittenFile> out;
-  while (!staged_.empty()) {
-    auto [staging, file] = staged_.back();
-    ARROW_RETURN_NOT_OK(store_->Publish(staging, file.rel_path));
-    staged_.pop_back();
-    out.push_back(file);
+  // Publishing is latency-bound (fsync and rename locally, a PUT or multipart upload on
+  // S3): do it from a few threads. Measured on 1M rows in 35 partitions: fsyncs one after
+  // another took 0.28 s, a third of the table's time.
+  std::vector<arrow::Status> results(staged_.size());
+  std::atomic<size_t> next{0};
+  auto publish = [&] {
+    for (size_t i = next++; i < staged_.size(); i = next++) {
+      results[i] = store_->Publish(staged_[i].first, staged_[i].second.rel_path);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min<size_t>(kPublishThreads, staged_.size()); ++t) {
+    threads.emplace_back(publish);
   }
-  std::reverse(out.begin(), out.end());
+  publish();
+  for (auto& t : threads) t.join();
+  std::vector<WrittenFile> out;
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    if (results[i].ok()) out.push_back(staged_[i].second);
+  }
+  for (const auto& st : results) {
+    if (!st.ok()) return st;  // published files are left to the next run's sweep
+  }
+  staged_.clear();
   return out;
 }
 

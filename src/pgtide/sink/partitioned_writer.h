@@ -61,6 +61,7 @@ class PartitionedWriter {
  private:
   struct Partition;
   PartitionedWriter() = default;
+  arrow::Status Split(const source::DecodedBatch& batch);
   arrow::Status Append(int64_t key, std::shared_ptr<arrow::RecordBatch> rows);
   arrow::Status FlushPartition(int64_t key, Partition* p);
   arrow::Status CloseFile(Partition* p);
@@ -77,6 +78,7 @@ class PartitionedWriter {
   int64_t pending_bytes_ = 0;
   int64_t rows_in_ = 0;
   int file_seq_ = 0;
+  int64_t batch_seq_ = 0;
 };
 
 }  // namespace pgtide::sink
