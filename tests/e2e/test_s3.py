@@ -245,3 +245,51 @@ def test_s3_concurrent_runs_share_state(pg_db, s3_bucket):
             assert run_ids_of(files) == {state[f"public.{n}"]["committed_run"]}
     for n in ("a1", "b6"):
         assert_lake_equals_pg(db, f"{bucket.name}/lake", "public", n, "id", fs=bucket.fs)
+
+
+def test_s3_access_denied(pg_db, tmp_path, _pgtide_tmpdir):
+    """A bucket the credentials may not write: a second moto that enforces IAM, a user whose
+    policy allows nothing on the bucket. The run stops with exit 5 naming the location, and
+    nothing is committed."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import boto3_client, free_port
+
+    setup_tables(pg_db)
+    port = free_port()
+    # The first requests (setting up the bucket and the user) are not authenticated.
+    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="4")
+    exe = pathlib.Path(sys.executable).parent / "moto_server"
+    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                boto3_client(endpoint).list_buckets()
+                break
+            except Exception:
+                time.sleep(0.1)
+        import boto3
+
+        s3 = boto3_client(endpoint)
+        s3.create_bucket(Bucket="locked")
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        iam.create_user(UserName="reader")
+        key = iam.create_access_key(UserName="reader")["AccessKey"]
+        creds = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+                 "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        state = tmp_path / "max_timestamps.csv"
+        r = run_pgtide("run", "--source", pg_db.uri, "--output", "s3://locked/lake",
+                       "--state", state, "--log-folder", tmp_path / "logs",
+                       "--s3-endpoint", endpoint, "--load-type", "full", env=creds, check=5,
+                       timeout=240)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "s3://locked/lake" in r.stderr, r.stderr
+    assert "Access denied" in r.stderr or "AccessDenied" in r.stderr, r.stderr
+    assert not state.exists(), "nothing may be committed"

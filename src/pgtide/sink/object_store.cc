@@ -5,6 +5,7 @@
 #include <arrow/io/interfaces.h>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "pgtide/common/exit_code.h"
@@ -81,16 +82,19 @@ arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
   if (st.ok()) return st;
   if (ExitCodeOf(st) != ExitCode::kInternal) return st;
   std::string msg = st.message();
+  std::string lower = msg;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
   std::string hint = "Check that the location exists and that this user may write to it.";
-  if (msg.find("ENOSPC") != std::string::npos || msg.find("No space") != std::string::npos) {
+  if (has("enospc") || has("no space")) {
     hint = "The disk is full: free space or point the location elsewhere.";
-  } else if (msg.find("NoSuchBucket") != std::string::npos ||
-             msg.find("bucket does not exist") != std::string::npos) {
+  } else if (has("nosuchbucket") || has("bucket does not exist")) {
     hint = "The bucket does not exist: create it or fix the s3:// location.";
-  } else if (msg.find("AccessDenied") != std::string::npos || msg.find("403") != std::string::npos) {
+  } else if (has("access denied") || has("access_denied") || has("accessdenied") ||
+             has("forbidden") || has("invalidaccesskeyid") || has("signaturedoesnotmatch")) {
     hint = "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the "
            "bucket policy.";
-  } else if (msg.find("connect") != std::string::npos || msg.find("Couldn't") != std::string::npos) {
+  } else if (has("connect") || has("couldn't") || has("timed out") || has("resolve")) {
     hint = "The endpoint cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL.";
   }
   return Error(ExitCode::kStorageUnavailable,
