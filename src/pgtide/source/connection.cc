@@ -9,14 +9,13 @@
 
 namespace pgtide::source {
 
+/// "host=... port=... dbname=... user=...": what a log may say about a connection.
 static std::string Describe(PGconn* conn) {
   std::string out;
-  for (const char* key : {"host", "port", "dbname", "user"}) {
-    const char* value = nullptr;
-    if (std::string(key) == "host") value = PQhost(conn);
-    if (std::string(key) == "port") value = PQport(conn);
-    if (std::string(key) == "dbname") value = PQdb(conn);
-    if (std::string(key) == "user") value = PQuser(conn);
+  const std::pair<const char*, const char*> parts[] = {
+      {"host", PQhost(conn)}, {"port", PQport(conn)}, {"dbname", PQdb(conn)},
+      {"user", PQuser(conn)}};
+  for (const auto& [key, value] : parts) {
     if (value && *value) out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
   }
   return out;
