@@ -449,12 +449,19 @@ def _is_float32(t: pa.DataType) -> bool:
 def pg_select(db: PgDatabase, schema: str, table: str, columns: list[str],
               arrow_schema: pa.Schema, pk: list[str], where: str = "") -> list[dict]:
     """SELECT the columns ORDER BY pk, in a UTC session. A column the lake holds as a string
-    (text fallback, unconstrained numeric, json) is selected as PostgreSQL's ::text form."""
+    (text form, unconstrained numeric, json) is selected as PostgreSQL's output form, and a
+    time as microseconds since midnight (see docs/type-map.md)."""
     exprs = []
     for c in columns:
         ident = sql.Identifier(c)
-        if _is_stringish(arrow_schema.field(c).type):
-            exprs.append(sql.SQL("{}::text AS {}").format(ident, ident))
+        field = arrow_schema.field(c)
+        pg_type = (field.metadata or {}).get(b"pg_type", b"").decode()
+        if pg_type.startswith("time") and "stamp" not in pg_type and "[]" not in pg_type \
+                and pa.types.is_int64(field.type):
+            exprs.append(sql.SQL("(extract(epoch FROM {}) * 1000000)::bigint AS {}").format(
+                ident, ident))
+        elif _is_stringish(field.type):
+            exprs.append(sql.SQL("CASE WHEN {0} IS NOT NULL THEN format('%s', {0}) END AS {0}").format(ident))
         else:
             exprs.append(ident)
     q = sql.SQL("SELECT {} FROM {}.{} {} ORDER BY {}").format(

@@ -3,7 +3,6 @@
 
 #include "pgtide/source/value_decoder.h"
 
-#include <arrow/extension/uuid.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -108,7 +107,7 @@ TEST(ValueDecoder, DatesTimestampsTimes) {
   auto d = Col<arrow::Date32Array>(b, 0);
   auto ts = Col<arrow::TimestampArray>(b, 1);
   auto tstz = Col<arrow::TimestampArray>(b, 2);
-  auto t = Col<arrow::Time64Array>(b, 3);
+  auto t = Col<arrow::Int64Array>(b, 3);  // microseconds since midnight
   EXPECT_EQ(d->Value(0), DaysFromCivil(2024, 2, 29));
   EXPECT_EQ(d->Value(1), DaysFromCivil(1999, 12, 31));
   EXPECT_EQ(ts->Value(0), (DaysFromCivil(2024, 2, 29) * 86400LL + 13 * 3600 + 14 * 60 + 15) *
@@ -116,11 +115,12 @@ TEST(ValueDecoder, DatesTimestampsTimes) {
   EXPECT_EQ(ts->Value(1), 0);
   EXPECT_EQ(tstz->Value(1), 0);  // the session was UTC when captured
   EXPECT_EQ(b->schema()->field(2)->type()->ToString(), "timestamp[us, tz=UTC]");
-  // ±infinity keep PostgreSQL's sentinels (the extreme int values), never shifted.
+  // ±infinity become ±INT_MAX (DuckDB's ±infinity), never shifted.
   EXPECT_EQ(d->Value(2), INT32_MAX);
-  EXPECT_EQ(d->Value(3), INT32_MIN);
+  EXPECT_EQ(d->Value(3), -INT32_MAX);
   EXPECT_EQ(ts->Value(2), INT64_MAX);
-  EXPECT_EQ(tstz->Value(3), INT64_MIN);
+  EXPECT_EQ(ts->Value(3), -INT64_MAX);
+  EXPECT_EQ(tstz->Value(3), -INT64_MAX);
   EXPECT_EQ(t->Value(0), (13 * 3600 + 14 * 60 + 15) * 1000000LL + 500000);
   EXPECT_EQ(t->Value(2), 86399999999LL);
   EXPECT_TRUE(t->IsNull(3));
@@ -136,11 +136,9 @@ TEST(ValueDecoder, BoolUuidJson) {
   auto flag = Col<arrow::BooleanArray>(b, 0);
   EXPECT_TRUE(flag->Value(0));
   EXPECT_FALSE(flag->Value(1));
-  auto uuid = std::static_pointer_cast<arrow::ExtensionArray>(b->column(1));
-  EXPECT_EQ(uuid->type()->ToString(), arrow::extension::uuid()->ToString());
-  auto storage = std::static_pointer_cast<arrow::FixedSizeBinaryArray>(uuid->storage());
-  EXPECT_EQ(storage->GetValue(0)[0], 0xa0);
-  EXPECT_EQ(storage->GetValue(0)[15], 0x11);
+  // uuid is its canonical text: Spark rejects Parquet's UUID logical type.
+  auto uuid = Col<arrow::StringArray>(b, 1);
+  EXPECT_EQ(uuid->GetString(0), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   EXPECT_TRUE(uuid->IsNull(1));
   auto js = std::static_pointer_cast<arrow::ExtensionArray>(b->column(2));
   EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(js->storage())->GetString(0),
@@ -149,6 +147,89 @@ TEST(ValueDecoder, BoolUuidJson) {
   // jsonb drops its version byte; PostgreSQL normalises the text.
   EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(jsb->storage())->GetString(0),
             "{\"b\": null}");
+}
+
+TEST(ValueDecoder, IntervalKeepsItsThreeFields) {
+  auto b = DecodeGolden("interval", {Plan(Spec(Kind::kInterval))});
+  ASSERT_EQ(b->column(0)->type()->ToString(),
+            "struct<months: int32 not null, days: int32 not null, "
+            "microseconds: int64 not null>");
+  auto iv = Col<arrow::StructArray>(b, 0);
+  auto months = std::static_pointer_cast<arrow::Int32Array>(iv->field(0));
+  auto days = std::static_pointer_cast<arrow::Int32Array>(iv->field(1));
+  auto micros = std::static_pointer_cast<arrow::Int64Array>(iv->field(2));
+  EXPECT_EQ(months->Value(0), 14);
+  EXPECT_EQ(days->Value(0), 3);
+  EXPECT_EQ(micros->Value(0), ((4 * 60 + 5) * 60 + 6) * 1000000LL + 789000);
+  EXPECT_EQ(months->Value(1), -1);
+  EXPECT_EQ(days->Value(1), 1);
+  EXPECT_EQ(micros->Value(1), -1);
+  EXPECT_EQ(months->Value(2), INT32_MAX);
+  EXPECT_EQ(days->Value(2), INT32_MAX);
+  EXPECT_EQ(micros->Value(2), INT64_MAX);
+  EXPECT_TRUE(iv->IsNull(3));
+}
+
+TEST(ValueDecoder, MoneyCastToNumericIsAnExactDecimal) {
+  DecoderSpec money = Spec(Kind::kDecimal);
+  money.precision = 19;
+  money.scale = 2;
+  auto b = DecodeGolden("money", {Plan(money)});
+  auto m = Col<arrow::Decimal128Array>(b, 0);
+  EXPECT_EQ(m->FormatValue(0), "12.34");
+  EXPECT_EQ(m->FormatValue(1), "-92233720368547758.08");
+  EXPECT_EQ(m->FormatValue(2), "92233720368547758.07");
+  EXPECT_TRUE(m->IsNull(3));
+}
+
+TEST(ValueDecoder, NumericNaNFailsNamingTheColumn) {
+  DecoderSpec spec = Spec(Kind::kDecimal);
+  spec.precision = 10;
+  spec.scale = 2;
+  auto d = ValueDecoder::Make(spec, "amount", arrow::default_memory_pool());
+  const uint8_t nan[] = {0, 0, 0, 0, 0xC0, 0, 0, 0};
+  auto st = (*d)->Append(nan, sizeof(nan));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("column \"amount\": numeric NaN"), std::string::npos);
+  EXPECT_NE(st.message().find("HINT:"), std::string::npos);
+}
+
+// limits: row 0 holds the last timestamp int64 microseconds since 1970 can hold and '{1}';
+// row 1 one microsecond later and an array indexed from 0.
+std::string ConsumeLimits(const std::vector<ColumnPlan>& plans,
+                          std::shared_ptr<arrow::RecordBatch>* first_row = nullptr) {
+  auto decoder = CopyDecoder::Make(plans, -1, arrow::default_memory_pool());
+  auto msgs = testing::SplitMessages(testing::ReadGolden("limits"));
+  EXPECT_EQ(msgs.size(), 3u);
+  auto ok = (*decoder)->Consume(reinterpret_cast<const uint8_t*>(msgs[0].data()),
+                                static_cast<int32_t>(msgs[0].size()));
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+  auto r = (*decoder)->Consume(reinterpret_cast<const uint8_t*>(msgs[1].data()),
+                               static_cast<int32_t>(msgs[1].size()));
+  EXPECT_FALSE(r.ok());
+  auto batch = (*decoder)->Flush();
+  EXPECT_EQ(batch->batch->num_rows(), 1);
+  if (first_row) *first_row = batch->batch;
+  return r.status().message();
+}
+
+TEST(ValueDecoder, TimestampPastInt64MicrosFails) {
+  DecoderSpec ints = Spec(Kind::kArray);
+  ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
+  std::shared_ptr<arrow::RecordBatch> b;
+  std::string msg = ConsumeLimits({Plan(Spec(Kind::kTimestamp), "at"), Plan(ints)}, &b);
+  EXPECT_EQ(Col<arrow::TimestampArray>(b, 0)->Value(0), INT64_MAX - 1);
+  EXPECT_NE(msg.find("column \"at\": a timestamp on 294247-01-10 is after"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("HINT:"), std::string::npos);
+}
+
+TEST(ValueDecoder, ArrayNotIndexedFromOneFails) {
+  DecoderSpec ints = Spec(Kind::kArray);
+  ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
+  std::string msg = ConsumeLimits({Plan(Spec(Kind::kBinary)), Plan(ints, "a")});
+  EXPECT_NE(msg.find("column \"a\": array value has lower bound 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("HINT:"), std::string::npos);
 }
 
 TEST(ValueDecoder, OneDimensionalArrays) {

@@ -85,7 +85,7 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
            format_type(a.atttypid, a.atttypmod), coalesce(b.typtype, t.typtype),
            coalesce(e.typbasetype_or_self, 0), coalesce(e.typtype, 'b'), a.attndims,
-           a.attnotnull
+           a.attnotnull, (SELECT scale(0::money::numeric))
       FROM pg_attribute a
       JOIN pg_type t ON t.oid = a.atttypid
       LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
@@ -110,6 +110,7 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
     c.elem_type_type = GetText(cols.get(), i, 8)[0];
     c.ndims = std::stoi(GetText(cols.get(), i, 9));
     c.not_null = GetText(cols.get(), i, 10) == "t";
+    c.money_scale = std::stoi(GetText(cols.get(), i, 11));
     out[by_oid[rel]].columns.push_back(std::move(c));
   }
   return out;

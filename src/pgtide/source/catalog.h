@@ -22,6 +22,7 @@ struct ColumnInfo {
   char elem_type_type = 'b';  // for arrays: typtype of the element
   int32_t ndims = 0;          // pg_attribute.attndims (declared, not enforced, by PostgreSQL)
   bool not_null = false;
+  int32_t money_scale = 2;    // fractional digits of money under the server's lc_monetary
 };
 
 struct TableInfo {

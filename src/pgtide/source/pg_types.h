@@ -10,7 +10,7 @@ enum PgOid : uint32_t {
   kText = 25, kOid = 26, kJson = 114, kXml = 142, kFloat4 = 700, kFloat8 = 701,
   kMoney = 790, kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083,
   kTimestamp = 1114, kTimestamptz = 1184, kInterval = 1186, kTimetz = 1266,
-  kNumeric = 1700, kUuid = 2950, kJsonb = 3802,
+  kNumeric = 1700, kUuid = 2950, kJsonb = 3802, kCidr = 650, kInet = 869,
 };
 
 /// Reads big-endian integers from the network-order COPY stream.

@@ -21,8 +21,9 @@ struct ColumnPlan {
   std::string text_fallback_warning;
 };
 
-/// Maps every column of `table`. Types without a native mapping are cast to text in the
-/// SELECT (binary COPY then sends the text), with a warning naming the column.
+/// Maps every column of `table` (docs/type-map.md). Types without a native mapping are
+/// cast to text in the SELECT (arrays to text[]), so binary COPY sends their text form;
+/// types not documented as text get a warning naming the column.
 std::vector<ColumnPlan> PlanColumns(const TableInfo& table);
 
 }  // namespace pgtide::source

@@ -1,10 +1,7 @@
 #include "pgtide/source/value_decoder.h"
 
 #include <arrow/extension/json.h>
-#include <arrow/extension/uuid.h>
 #include <fmt/format.h>
-
-#include <climits>
 
 #include "pgtide/common/time_format.h"
 #include "pgtide/source/pg_types.h"
@@ -30,8 +27,13 @@ std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec) {
     case Kind::kTimestamp:
       return spec.utc ? arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")
                       : arrow::timestamp(arrow::TimeUnit::MICRO);
-    case Kind::kTime: return arrow::time64(arrow::TimeUnit::MICRO);
-    case Kind::kUuid: return arrow::extension::uuid();
+    // Microseconds since midnight: Spark rejects Parquet TIME (4.1+ only behind a flag).
+    case Kind::kTime: return arrow::int64();
+    // Canonical text: Spark rejects Parquet's UUID logical type (FIXED_LEN_BYTE_ARRAY).
+    case Kind::kUuid: return arrow::utf8();
+    // Parquet has no exact interval (its INTERVAL is milliseconds; Arrow cannot write
+    // month_day_nano), so keep PostgreSQL's three fields.
+    case Kind::kInterval: return IntervalType();
     case Kind::kArray: {
       std::shared_ptr<arrow::DataType> t = ArrowTypeOf(*spec.element);
       for (int i = 0; i < spec.dims; ++i) t = arrow::list(arrow::field("element", t));
@@ -39,6 +41,12 @@ std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec) {
     }
   }
   return arrow::utf8();
+}
+
+std::shared_ptr<arrow::DataType> IntervalType() {
+  return arrow::struct_({arrow::field("months", arrow::int32(), false),
+                         arrow::field("days", arrow::int32(), false),
+                         arrow::field("microseconds", arrow::int64(), false)});
 }
 
 arrow::Result<std::shared_ptr<arrow::Array>> ValueDecoder::Finish() {
@@ -56,12 +64,15 @@ arrow::Status ValueDecoder::BadLength(int32_t len, int32_t expected) const {
 
 namespace {
 
-// The timestamp sentinels PostgreSQL uses for ±infinity; kept as Arrow's extreme values
-// rather than shifted (which would overflow). See the README's type map.
+// PostgreSQL's ±infinity sentinels (DT_NOEND/DT_NOBEGIN, DATEVAL_NOEND/NOBEGIN); they
+// become kDateInfinity / kTimestampInfinity and their negations, never shifted.
 constexpr int64_t kPgTimestampInfinity = INT64_MAX;
 constexpr int64_t kPgTimestampMinusInfinity = INT64_MIN;
 constexpr int32_t kPgDateInfinity = INT32_MAX;
 constexpr int32_t kPgDateMinusInfinity = INT32_MIN;
+// The last PostgreSQL timestamp that still fits int64 microseconds since 1970 (294247 AD);
+// PostgreSQL goes on to 294276 AD.
+constexpr int64_t kPgTimestampMax = INT64_MAX - 1 - kPgEpochShiftMicros;
 
 template <typename Builder, int32_t kWidth, typename Convert>
 class FixedDecoder : public ValueDecoder {
@@ -133,8 +144,11 @@ class DecimalDecoder : public ValueDecoder {
     if (len < 0) return b->AppendNull();
     auto value = NumericToDecimal(data, len, precision_, scale_);
     if (!value.ok()) {
-      return arrow::Status::Invalid(fmt::format("column \"{}\": {}", column_,
-                                                value.status().message()));
+      // NaN fits no decimal and a decimal column has no room for a flag: fail loudly.
+      return arrow::Status::Invalid(
+          fmt::format("column \"{}\": {}", column_, value.status().message()),
+          "\nHINT: declare the column as unconstrained numeric (exported as exact text) or "
+          "exclude the table (--exclude)");
     }
     return b->Append(*value);
   }
@@ -143,19 +157,77 @@ class DecimalDecoder : public ValueDecoder {
   int32_t precision_, scale_;
 };
 
+class TimestampDecoder : public ValueDecoder {
+ public:
+  TimestampDecoder(std::shared_ptr<arrow::DataType> type, arrow::MemoryPool* pool) {
+    builder_ = std::make_shared<arrow::TimestampBuilder>(std::move(type), pool);
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<arrow::TimestampBuilder*>(builder_.get());
+    if (len < 0) return b->AppendNull();
+    if (len != 8) return BadLength(len, 8);
+    int64_t v = ReadI64(data);
+    if (v == kPgTimestampInfinity) return b->Append(kTimestampInfinity);
+    if (v == kPgTimestampMinusInfinity) return b->Append(-kTimestampInfinity);
+    if (v > kPgTimestampMax) {
+      return arrow::Status::Invalid(
+          fmt::format("column \"{}\": a timestamp on {} is after 294247-01-10, the last "
+                      "instant int64 microseconds since 1970 (Parquet) can hold",
+                      column_, FormatDate(FloorDiv(v, kMicrosPerDay) + kPgEpochShiftDays)),
+          "\nHINT: fix the value (PostgreSQL accepts years up to 294276) or exclude the table "
+          "(--exclude)");
+    }
+    return b->Append(v + kPgEpochShiftMicros);
+  }
+};
+
+// uuid_send: the 16 bytes; written as the canonical lowercase text PostgreSQL prints.
 class UuidDecoder : public ValueDecoder {
  public:
   explicit UuidDecoder(arrow::MemoryPool* pool) {
-    builder_ = std::make_shared<arrow::FixedSizeBinaryBuilder>(arrow::fixed_size_binary(16),
-                                                               pool);
-    extension_ = arrow::extension::uuid();
+    builder_ = std::make_shared<arrow::StringBuilder>(pool);
   }
   arrow::Status Append(const uint8_t* data, int32_t len) override {
-    auto* b = static_cast<arrow::FixedSizeBinaryBuilder*>(builder_.get());
+    auto* b = static_cast<arrow::StringBuilder*>(builder_.get());
     if (len < 0) return b->AppendNull();
     if (len != 16) return BadLength(len, 16);
-    return b->Append(data);
+    static constexpr char kHex[] = "0123456789abcdef";
+    char text[36];
+    int out = 0;
+    for (int i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) text[out++] = '-';
+      text[out++] = kHex[data[i] >> 4];
+      text[out++] = kHex[data[i] & 0xf];
+    }
+    return b->Append(text, 36);
   }
+};
+
+// interval_send: int64 microseconds, int32 days, int32 months. Kept as three fields
+// because they do not convert into each other (a month is not 30 days, a day not 24 h).
+class IntervalDecoder : public ValueDecoder {
+ public:
+  explicit IntervalDecoder(arrow::MemoryPool* pool) {
+    months_ = std::make_shared<arrow::Int32Builder>(pool);
+    days_ = std::make_shared<arrow::Int32Builder>(pool);
+    micros_ = std::make_shared<arrow::Int64Builder>(pool);
+    builder_ = std::make_shared<arrow::StructBuilder>(
+        IntervalType(), pool, std::vector<std::shared_ptr<arrow::ArrayBuilder>>{
+                                  months_, days_, micros_});
+  }
+  arrow::Status Append(const uint8_t* data, int32_t len) override {
+    auto* b = static_cast<arrow::StructBuilder*>(builder_.get());
+    if (len < 0) return b->AppendNull();  // also appends an empty value to each field
+    if (len != 16) return BadLength(len, 16);
+    ARROW_RETURN_NOT_OK(b->Append());
+    ARROW_RETURN_NOT_OK(months_->Append(ReadI32(data + 12)));
+    ARROW_RETURN_NOT_OK(days_->Append(ReadI32(data + 8)));
+    return micros_->Append(ReadI64(data));
+  }
+
+ private:
+  std::shared_ptr<arrow::Int32Builder> months_, days_;
+  std::shared_ptr<arrow::Int64Builder> micros_;
 };
 
 // Binary array format (array_send): ndim, has-nulls flag, element oid, then per dimension
@@ -193,7 +265,19 @@ class ArrayDecoder : public ValueDecoder {
     }
     if (len < 12 + 8 * ndim) return BadLength(len, 12 + 8 * ndim);
     dims_.resize(ndim);
-    for (int i = 0; i < ndim; ++i) dims_[i] = ReadI32(data + 12 + 8 * i);
+    for (int i = 0; i < ndim; ++i) {
+      dims_[i] = ReadI32(data + 12 + 8 * i);
+      // A list has no lower bound; dropping '[0:2]=' silently would shift every index.
+      int32_t lower = ReadI32(data + 16 + 8 * i);
+      if (lower != 1) {
+        return arrow::Status::Invalid(
+            fmt::format("column \"{}\": array value has lower bound {} in dimension {}; "
+                        "Parquet lists are exported only for arrays indexed from 1",
+                        column_, lower, i + 1),
+            "\nHINT: re-base the arrays to 1 (a slice does: UPDATE t SET c = c[:]) or "
+            "exclude the table (--exclude)");
+      }
+    }
     const uint8_t* p = data + 12 + 8 * ndim;
     const uint8_t* end = data + len;
     return AppendLevel(0, &p, end);
@@ -278,23 +362,22 @@ arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpe
     case Kind::kDate:
       d = MakeFixed<arrow::Date32Builder, 4>(arrow::date32(), pool, [](const uint8_t* p) {
         int32_t v = ReadI32(p);
-        if (v == kPgDateInfinity || v == kPgDateMinusInfinity) return v;
+        if (v == kPgDateInfinity) return kDateInfinity;
+        if (v == kPgDateMinusInfinity) return -kDateInfinity;
+        // PostgreSQL's last date (5874897-12-31) is 2^31 - 2.4 million days after 2000.
         return static_cast<int32_t>(static_cast<int64_t>(v) + kPgEpochShiftDays);
       });
       break;
     case Kind::kTimestamp:
-      d = MakeFixed<arrow::TimestampBuilder, 8>(ArrowTypeOf(spec), pool, [](const uint8_t* p) {
-        int64_t v = ReadI64(p);
-        if (v == kPgTimestampInfinity || v == kPgTimestampMinusInfinity) return v;
-        return v + kPgEpochShiftMicros;
-      });
+      d = std::make_unique<TimestampDecoder>(ArrowTypeOf(spec), pool);
       break;
-    case Kind::kTime:
-      d = MakeFixed<arrow::Time64Builder, 8>(ArrowTypeOf(spec), pool, [](const uint8_t* p) {
+    case Kind::kTime:  // time_send: microseconds since midnight, 0 to 24:00:00
+      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool, [](const uint8_t* p) {
         return ReadI64(p);
       });
       break;
     case Kind::kUuid: d = std::make_unique<UuidDecoder>(pool); break;
+    case Kind::kInterval: d = std::make_unique<IntervalDecoder>(pool); break;
     case Kind::kArray: return ArrayDecoder::Make(spec, column, pool);
   }
   if ((spec.kind == Kind::kText || spec.kind == Kind::kJsonb) && spec.json) {

@@ -2,6 +2,7 @@
 
 #include <arrow/api.h>
 
+#include <climits>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,7 @@ namespace pgtide::source {
 struct DecoderSpec {
   enum class Kind {
     kBool, kInt16, kInt32, kInt64, kFloat32, kFloat64, kDecimal, kText, kJsonb, kBinary,
-    kDate, kTimestamp, kTime, kUuid, kArray,
+    kDate, kTimestamp, kTime, kUuid, kInterval, kArray,
   };
   Kind kind = Kind::kText;
   int32_t precision = 0, scale = 0;    // kDecimal
@@ -22,8 +23,11 @@ struct DecoderSpec {
   std::shared_ptr<DecoderSpec> element;  // kArray
 };
 
-/// The Arrow type a spec decodes into (extension types for uuid and json).
+/// The Arrow type a spec decodes into (the json extension type for json and jsonb).
 std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec);
+
+/// struct<months int32, days int32, microseconds int64>: PostgreSQL's interval fields.
+std::shared_ptr<arrow::DataType> IntervalType();
 
 /// Appends binary-format PostgreSQL values of one type to an Arrow builder.
 class ValueDecoder {
@@ -46,6 +50,12 @@ class ValueDecoder {
   std::shared_ptr<arrow::DataType> extension_;  // set when the storage needs wrapping
   std::string column_;
 };
+
+/// The sentinels ±infinity dates and timestamps become: ±INT32_MAX days and ±INT64_MAX
+/// microseconds, which DuckDB reads back as ±infinity (PostgreSQL's own -infinity,
+/// INT_MIN, would show as a date 5.8 million years BC there).
+inline constexpr int32_t kDateInfinity = INT32_MAX;
+inline constexpr int64_t kTimestampInfinity = INT64_MAX;
 
 /// Converts a binary numeric (base-10000 digits) to an unscaled decimal at `scale`.
 /// Fails for NaN and ±Infinity, which no decimal can hold, and on overflow.

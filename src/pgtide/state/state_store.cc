@@ -26,8 +26,9 @@ arrow::Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& l
 arrow::Result<StateFile> StateStore::Load() {
   auto text = store_->ReadSmall(file_name_);
   if (!text.ok()) {
-    // An unreachable store is "retry later" (5), not a damaged file (4).
-    ExitCode code = ExitCodeOf(text.status()) == ExitCode::kStorageUnavailable
+    // An object store that cannot be reached is "retry later" (5); a local file that
+    // cannot be read (a folder, no permission) needs fixing (4).
+    ExitCode code = store_->is_s3() && ExitCodeOf(text.status()) == ExitCode::kStorageUnavailable
                         ? ExitCode::kStorageUnavailable
                         : ExitCode::kState;
     return Error(code, fmt::format("could not read state file {}: {}", location_,

@@ -14,3 +14,6 @@ q temporal "SELECT d::date, ts::timestamp, ts::timestamptz, t::time FROM (VALUES
 q misc     "SELECT true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '{\"a\": [1, 2]}'::json, '{\"b\": null}'::jsonb UNION ALL SELECT false, NULL, NULL, NULL"
 q arrays   "SELECT ARRAY[1, NULL, 3]::int[], ARRAY['x', 'y']::text[], '{}'::int[] UNION ALL SELECT NULL, ARRAY[NULL]::text[], ARRAY[7]"
 q arrays2d "SELECT ARRAY[[1, 2], [3, 4]]::int[]"
+q interval "SELECT v::interval FROM (VALUES ('1 year 2 mons 3 days 04:05:06.789'), ('-1 mons +1 days -00:00:00.000001'), ('178956970 years 7 mons 2147483647 days 2562047788:00:54.775807'), (NULL)) t(v)"
+q money    "SELECT v::money::numeric FROM (VALUES ('12.34'), ('-92233720368547758.08'), ('92233720368547758.07'), (NULL)) t(v)"
+q limits   "SELECT ts::timestamp, a::int[] FROM (VALUES ('294247-01-10 04:00:54.775806', '{1}'), ('294247-01-10 04:00:54.775807', '[0:1]={1,2}')) t(ts, a)"
