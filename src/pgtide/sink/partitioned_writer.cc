@@ -17,16 +17,29 @@ namespace pgtide::sink {
 
 constexpr size_t kPublishThreads = 8;
 
-static bool LikelyUnique(const arrow::DataType& type) {
-  switch (type.id()) {
-    case arrow::Type::INT32: case arrow::Type::INT64: case arrow::Type::UINT32:
-    case arrow::Type::FLOAT: case arrow::Type::DOUBLE: case arrow::Type::DECIMAL128:
-    case arrow::Type::TIMESTAMP: case arrow::Type::TIME64: case arrow::Type::FIXED_SIZE_BINARY:
-    case arrow::Type::EXTENSION:
-      return true;
-    default:
-      return false;
+// Dictionary encoding pays off for repetitive values (status codes, names, small ints) but
+// costs a hash per value, and on near-unique columns (ids, amounts, hashes, timestamps) it
+// only makes the file bigger until Parquet falls back after 1 MiB. Decide per column from
+// the first batch: more than half of the values distinct means no dictionary.
+static std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch) {
+  std::vector<bool> out(batch.num_columns(), false);
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    std::shared_ptr<arrow::Array> column = batch.column(i);
+    if (column->type_id() == arrow::Type::EXTENSION) {
+      column = std::static_pointer_cast<arrow::ExtensionArray>(column)->storage();
+    }
+    if (!arrow::is_primitive(column->type_id()) && !arrow::is_base_binary_like(column->type_id()) &&
+        !arrow::is_decimal(column->type_id()) && column->type_id() != arrow::Type::FIXED_SIZE_BINARY) {
+      continue;  // nested: keep Parquet's default
+    }
+    int64_t values = column->length() - column->null_count();
+    if (values < 1000) continue;  // too few to judge
+    auto distinct = arrow::compute::CallFunction("count_distinct", {column});
+    if (!distinct.ok()) continue;
+    auto count = std::static_pointer_cast<arrow::Int64Scalar>(distinct->scalar());
+    out[i] = count->value * 2 > values;
   }
+  return out;
 }
 
 struct PartitionedWriter::Partition {
@@ -63,6 +76,7 @@ arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
   const int64_t n = batch->num_rows();
   ++batch_seq_;
   if (n > 0) {
+    if (rows_in_ == 0) near_unique_ = NearUniqueColumns(*batch);
     rows_in_ += n;
     if (!partitioning_.enabled()) {
       ARROW_RETURN_NOT_OK(Append(0, batch));
@@ -156,11 +170,8 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
         ->compression_level(options_.compression_level)
         ->max_row_group_length(INT64_MAX)
         ->created_by("pgtide");
-    // Dictionary encoding pays off for repetitive values (status codes, names, small
-    // ints) but costs a hash per value and falls back after 1 MiB on near-unique columns:
-    // ids, amounts, floats and timestamps. Skip it there (measured: bench/results.md).
-    for (const auto& f : schema_->fields()) {
-      if (LikelyUnique(*f->type())) props.disable_dictionary(f->name());
+    for (size_t i = 0; i < near_unique_.size(); ++i) {
+      if (near_unique_[i]) props.disable_dictionary(schema_->field(static_cast<int>(i))->name());
     }
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.

@@ -79,6 +79,7 @@ class PartitionedWriter {
   int64_t rows_in_ = 0;
   int file_seq_ = 0;
   int64_t batch_seq_ = 0;
+  std::vector<bool> near_unique_;  // per column: no dictionary encoding
 };
 
 }  // namespace pgtide::sink
