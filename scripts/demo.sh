@@ -33,5 +33,5 @@ echo; echo "== pgtide run --load-type cdc"
 "$PGTIDE" run --output demo-lake --schema public --schema Sales --load-type cdc --no-progress 2>/dev/null
 
 echo; echo "== state file demo-lake/_pgtide/max_timestamps.csv (table, mark)"
-cut -d, -f1,2 demo-lake/_pgtide/max_timestamps.csv | column -t -s,
+awk -F, '{ printf "%-22s %s\n", $1, $2 }' demo-lake/_pgtide/max_timestamps.csv
 echo; echo "== lake: $(find demo-lake -name '*.parquet' | wc -l) Parquet files; logs in demo-lake/_pgtide/logs"
