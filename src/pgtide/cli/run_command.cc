@@ -47,7 +47,6 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
                fmt::join(opts.discover.exclude, ","));
   }
   LogInfo("{} tables to load, {} at a time", plans.size(), opts.jobs);
-  conn.reset();  // each worker opens its own
 
   job::RunContext ctx;
   ctx.run_id = info->run_id;
@@ -57,7 +56,7 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
   job::RunProgress run_progress(plans.size());
   {
     ProgressLine line(&plans, &run_progress, progress);
-    *results = job::RunTables(&ctx, plans, &run_progress);
+    *results = job::RunTables(&ctx, plans, &run_progress, std::move(conn));
   }
   return arrow::Status::OK();
 }

@@ -8,11 +8,11 @@
 namespace pgtide::job {
 
 std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>& plans,
-                                   RunProgress* progress) {
+                                   RunProgress* progress,
+                                   std::unique_ptr<source::Connection> first) {
   std::vector<TableResult> results(plans.size());
   std::atomic<size_t> next{0};
-  auto worker = [&]() {
-    std::unique_ptr<source::Connection> conn;
+  auto worker = [&](std::unique_ptr<source::Connection> conn) {
     for (size_t i = next++; i < plans.size(); i = next++) {
       TableResult& r = results[i];
       r.table = plans[i].table.qualified_name();
@@ -48,8 +48,8 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
   };
   int jobs = std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
   std::vector<std::thread> threads;
-  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
+  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, nullptr);
+  worker(std::move(first));
   for (auto& t : threads) t.join();
   return results;
 }

@@ -17,9 +17,11 @@ struct RunProgress {
   explicit RunProgress(size_t n) : rows(n), running(n) { tables_total = static_cast<int>(n); }
 };
 
-/// Loads the planned tables, `options.jobs` at a time, each worker on its own connection.
+/// Loads the planned tables, `options.jobs` at a time, each worker on its own connection;
+/// the first worker reuses `first` (the planning connection) to save a login.
 /// A failed table does not stop the others. Results come back in plan order.
 std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>& plans,
-                                   RunProgress* progress);
+                                   RunProgress* progress,
+                                   std::unique_ptr<source::Connection> first = nullptr);
 
 }  // namespace pgtide::job
