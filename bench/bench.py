@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+"""The benchmark driver of issue 7, started by bench/run.sh once the peers are installed and a
+throwaway PostgreSQL is up (PGTIDE_TEST_PG_URI). It loads the shared orders table, measures every
+tool interleaved and repeated, checks each output's row count and writes the report.
+
+Phases (PHASES=...):
+  main    the floor (server-side binary COPY to /dev/null), pgtide full and each peer
+  memory  pgtide's peak RSS at two sizes, in physical order and with dates interleaved
+  many    200 small tables against one table holding the same rows
+  cdc     pgtide cdc after 1% of the rows changed (runs last: it updates the table)
+"""
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report  # noqa: E402
+
+ENV = os.environ
+ROWS = int(ENV.get("ROWS", "5000000"))
+REPEAT = max(1, int(ENV.get("REPEAT", "3")))
+ALL_PEERS = ["spark", "adbc", "dlt", "pg2parquet", "rivet", "sling"]
+PEERS = [p for p in ENV.get("PEERS", ",".join(ALL_PEERS)).split(",") if p and p != "none"]
+PHASES = ENV.get("PHASES", "main,memory,many,cdc").split(",")
+URI = ENV["PGTIDE_TEST_PG_URI"]
+PGDIR = Path(ENV["PGTIDE_TEST_PG_DIR"])
+PGTIDE = ENV["PGTIDE_BIN"]
+BENCH = Path(ENV["BENCH"])
+PEERS_DIR = Path(ENV["PEERS_DIR"])
+WORK = Path(ENV["WORK"])
+OUT = WORK / "out"
+LOGS = WORK / "logs"
+REAP = str(PEERS_DIR / "reap")
+VENV_PY = str(PEERS_DIR / "venv" / "bin" / "python")
+TIMEOUT = int(ENV.get("BENCH_TIMEOUT", "3600"))  # seconds, per measured command
+
+# Sizes of the memory and many-tables phases, scaled down for small development runs.
+MEM_SMALL = 1_000_000 if ROWS >= 2_000_000 else max(1, ROWS // 5)
+MANY_TABLES = 200
+MANY_ROWS = min(5000, max(1, ROWS // MANY_TABLES))
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL helpers (psql, so the driver needs no client library)
+
+def psql(sql, *args, capture=False):
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", URI, *args]
+    if sql is not None:
+        cmd += ["-c", sql]
+    r = subprocess.run(cmd, check=True, text=True, capture_output=True)
+    return r.stdout.strip() if capture else None
+
+
+def scalar(sql):
+    return psql(sql, "-At", capture=True)
+
+
+def postmaster_pid():
+    return int((PGDIR / "data" / "postmaster.pid").read_text().split()[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring: /usr/bin/time -v around reap (which waits for the whole process tree), plus a
+# sampler thread for the tree's summed RSS and the server backends' peak RSS.
+
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _children(pid):
+    kids = []
+    for task in _listdir(f"/proc/{pid}/task"):
+        kids += [int(c) for c in _read(f"/proc/{pid}/task/{task}/children").split()]
+    return kids
+
+
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _tree(root):
+    pids, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        todo += _children(p)
+    return pids
+
+
+def _rss_bytes(pid):
+    fields = _read(f"/proc/{pid}/statm").split()
+    return int(fields[1]) * PAGE if len(fields) > 1 else 0
+
+
+def _hwm_kb(pid):
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def server_cpu_seconds():
+    """CPU of the whole cluster so far: live processes plus the exited backends that the
+    postmaster has reaped (its cutime/cstime)."""
+    pm = postmaster_pid()
+    total = 0
+    for pid in [pm, *_children(pm)]:
+        f = _read(f"/proc/{pid}/stat").rsplit(")", 1)[-1].split()
+        if len(f) > 14:
+            total += int(f[11]) + int(f[12])  # utime, stime
+            if pid == pm:
+                total += int(f[13]) + int(f[14])  # cutime, cstime
+    return total / CLK
+
+
+class Sampler(threading.Thread):
+    """The summed RSS of the measured process tree and the peak RSS (VmHWM) of server backends
+    started during the measurement: every 20 ms for the first 2 s (short runs and short-lived
+    backends would be missed otherwise), then every 100 ms."""
+
+    def __init__(self, root, backends_before):
+        super().__init__(daemon=True)
+        self.root, self.before = root, backends_before
+        self.tree_peak = 0
+        self.backend_peak_kb = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        pm = postmaster_pid()
+        t0 = time.monotonic()
+        while not self.stop.wait(0.02 if time.monotonic() - t0 < 2 else 0.1):
+            self.tree_peak = max(self.tree_peak, sum(_rss_bytes(p) for p in _tree(self.root)))
+            for b in _children(pm):
+                if b not in self.before:
+                    self.backend_peak_kb = max(self.backend_peak_kb, _hwm_kb(b))
+
+
+@dataclass
+class Run:
+    ok: bool
+    wall: float = 0.0
+    cpu: float = 0.0           # user + sys of the process tree
+    rss_mib: float = 0.0       # peak RSS: max(largest process, sampled sum over the tree)
+    server_cpu: float = 0.0    # CPU of the PostgreSQL cluster during the run
+    backend_rss_mib: float = 0.0
+    error: str = ""
+    output: dict = field(default_factory=dict)
+
+
+def parse_time_v(text):
+    vals = {}
+    for line in text.splitlines():
+        k, _, v = line.strip().rpartition(": ")
+        vals[k] = v
+    return (float(vals.get("User time (seconds)", 0)) + float(vals.get("System time (seconds)", 0)),
+            int(vals.get("Maximum resident set size (kbytes)", 0)))
+
+
+def measure(name, argv, env=None, cwd=None):
+    """Runs argv once under /usr/bin/time -v; returns a Run."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    logf = LOGS / f"{name}.log"
+    tfile = LOGS / f"{name}.time"
+    full_env = {**ENV, **(env or {})}
+    pm = postmaster_pid()
+    before = set(_children(pm))
+    cpu0 = server_cpu_seconds()
+    t0 = time.monotonic()
+    with open(logf, "w") as out:
+        out.write("$ " + " ".join(argv) + "\n")
+        out.flush()
+        # A session of its own, so that a time-out can signal time and reap together.
+        proc = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(tfile), REAP, *argv],
+                                stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
+                                start_new_session=True)
+        sampler = Sampler(proc.pid, before)
+        sampler.start()
+        try:
+            rc = proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)  # reap then kills the tool's whole group
+            proc.wait()
+            rc = None
+    wall = time.monotonic() - t0
+    sampler.stop.set()
+    sampler.join()
+    time.sleep(0.05)  # let the backend finish exiting before reading the server's CPU
+    server_cpu = server_cpu_seconds() - cpu0
+    cpu, maxrss_kb = parse_time_v(_read(tfile))
+    run = Run(ok=rc == 0, wall=wall, cpu=cpu,
+              rss_mib=max(maxrss_kb * 1024, sampler.tree_peak) / 2**20,
+              server_cpu=server_cpu, backend_rss_mib=sampler.backend_peak_kb / 1024)
+    if rc is None:
+        run.error = f"timed out after {TIMEOUT} s"
+    elif rc != 0:
+        run.error = f"exit {rc}: " + last_lines(logf)
+    return run
+
+
+def last_lines(path, n=3):
+    lines = [ln.strip() for ln in _read(path).splitlines() if ln.strip()]
+    return " | ".join(lines[-n:])[-400:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking outputs: row count (from Parquet footers), files, partitions, size, codec, types.
+
+def inspect_output(root, expect_rows):
+    import pyarrow.parquet as pq
+    root = Path(root)
+    files = [p for p in root.rglob("*.parquet")
+             if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)]
+    info = {"rows": 0, "files": len(files), "bytes": 0, "partitions": 0, "codec": "",
+            "types": "", "expect": expect_rows}
+    dirs = set()
+    for f in files:
+        md = pq.ParquetFile(f).metadata
+        info["rows"] += md.num_rows
+        info["bytes"] += f.stat().st_size
+        if md.num_row_groups and not info["codec"]:
+            info["codec"] = md.row_group(0).column(0).compression
+        dirs.add(f.parent)
+    if files:
+        s = pq.ParquetFile(files[0]).schema_arrow
+        info["types"] = ", ".join(f"{n}: {s.field(n).type}" for n in ("amount", "updated_at")
+                                  if n in s.names)
+    info["partitions"] = len([d for d in dirs if "=" in d.name])
+    info["rows_ok"] = info["rows"] == expect_rows
+    return info
+
+
+# ---------------------------------------------------------------------------------------------
+# The tools. Each returns (argv, env, cwd, data_dir) for an output folder.
+
+def pgtide_cmd(out, schema="public", load_type="full", *extra):
+    argv = [PGTIDE, "run", "--source", URI, "--output", str(out), "--load-type", load_type,
+            "--schema", schema, "--no-progress", "--job-name", "bench", *extra]
+    return argv, None, None, out
+
+
+def floor_cmd(out):
+    sql = "COPY (SELECT * FROM bench_orders) TO '/dev/null' WITH (FORMAT binary)"
+    return ["psql", "-X", "-q", "-d", URI, "-c", sql], None, None, None
+
+
+def floor_client_cmd(out):
+    # The same COPY streamed to a client that throws it away: the floor plus the transfer.
+    sql = "\\copy (SELECT * FROM bench_orders) TO '/dev/null' WITH (FORMAT binary)"
+    return ["psql", "-X", "-q", "-d", URI, "-c", sql], None, None, None
+
+
+def spark_cmd(out):
+    argv = [VENV_PY, str(BENCH / "peers" / "spark_job.py"), URI, "public.bench_orders",
+            str(out), ENV["JDBC_JAR"], str(ROWS)]
+    # Spark spills its partition sort to SPARK_LOCAL_DIRS: keep that inside the tool's folder.
+    # SPARK_LOCAL_IP: Spark's driver listens on loopback, not on the machine's interface.
+    return argv, {"SPARK_LOCAL_DIRS": str(out.parent / "spark-tmp"),
+                  "SPARK_LOCAL_IP": "127.0.0.1"}, None, out
+
+
+def adbc_cmd(out):
+    return ([VENV_PY, str(BENCH / "peers" / "adbc_job.py"), URI, "public.bench_orders", str(out)],
+            None, None, out)
+
+
+def dlt_cmd(out):
+    argv = [VENV_PY, str(BENCH / "peers" / "dlt_job.py"), URI, "public.bench_orders", str(out)]
+    return argv, None, None, out / "bench" / "bench_orders"
+
+
+def pg2parquet_cmd(out):
+    out.mkdir(parents=True, exist_ok=True)
+    argv = [str(PEERS_DIR / "cargo" / "bin" / "pg2parquet"), "export",
+            "--connection", URI + "?sslmode=disable", "--table", "bench_orders",
+            "--output-file", str(out / "bench_orders.parquet"), "--compression", "zstd",
+            "--numeric-handling", "decimal", "--decimal-precision", "12",
+            "--decimal-scale", "2", "--quiet"]
+    return argv, None, None, out
+
+
+def rivet_cmd(out):
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = out.parent / "rivet.yaml"
+    cfg.write_text(f"""\
+source:
+  type: postgres
+  url_env: RIVET_PG_URL
+  tls: {{ mode: disable }}
+exports:
+  - name: bench_orders
+    table: public.bench_orders
+    mode: full
+    format: parquet
+    compression: zstd
+    partition_by: updated_at
+    partition_granularity: day
+    destination:
+      type: local
+      path: {out}/{{partition}}
+""")
+    # Rivet keeps a SQLite state next to the config: a fresh folder per run keeps runs equal.
+    return ([str(PEERS_DIR / "cargo" / "bin" / "rivet"), "run", "--config", str(cfg)],
+            {"RIVET_PG_URL": URI}, str(out.parent), out)
+
+
+def sling_cmd(out):
+    site = subprocess.run([VENV_PY, "-c", "import sysconfig as s; print(s.get_paths()['purelib'])"],
+                          text=True, capture_output=True, check=True).stdout.strip()
+    env = {"PG": URI + "?sslmode=disable",
+           "HOME": str(PEERS_DIR / "sling-home"),  # where its DuckDB finds the extensions
+           "SLING_HOME_DIR": str(out.parent / "sling-state"),
+           "DUCKDB_PATH": str(PEERS_DIR / "venv" / "bin" / "duckdb"),
+           "DUCKDB_VERSION": "1.4.4", "SLING_DISABLE_TELEMETRY": "true"}
+    argv = [f"{site}/sling_linux_amd64/bin/sling-linux-amd64", "run",
+            "--src-conn", "PG", "--src-stream", "public.bench_orders",
+            "--tgt-object", f"file://{out}/{{part_year}}/{{part_month}}/{{part_day}}",
+            "--tgt-options", "{format: parquet, compression: zstd}",
+            "--mode", "full-refresh", "--update-key", "updated_at"]
+    return argv, env, None, out
+
+
+@dataclass
+class Tool:
+    key: str
+    label: str
+    cmd: object   # out_dir -> (argv, env, cwd, data_dir)
+    notes: str    # how it is configured, and where its output differs from pgtide's
+
+
+PEER_TOOLS = {
+    "spark": Tool("spark", "Spark JDBC (pyspark)", spark_cmd,
+                  "JDBC read split on id into one partition per core, fetchsize 10000; "
+                  "partitioned by date, ZSTD; includes JVM start-up"),
+    "adbc": Tool("adbc", "ADBC + pyarrow", adbc_cmd,
+                 "binary COPY into Arrow; pyarrow write_dataset partitioned by date, ZSTD; "
+                 "numeric cast from text to decimal as pgtide writes it"),
+    "dlt": Tool("dlt", "dlt sql_database (pyarrow)", dlt_cmd,
+                "filesystem destination, Parquet ZSTD; NOT partitioned (dlt's layout has no "
+                "data-column placeholder)"),
+    "pg2parquet": Tool("pg2parquet", "pg2parquet", pg2parquet_cmd,
+                       "one Parquet file, ZSTD; NOT partitioned (no such option)"),
+    "rivet": Tool("rivet", "Rivet (rivet-cli)", rivet_cmd,
+                  "partition_by updated_at (day): one query per day; ZSTD"),
+    "sling": Tool("sling", "Sling", sling_cmd,
+                  "partitioned year/month/day folders (three levels, via DuckDB); ZSTD"),
+}
+
+
+def peer_status(key):
+    """('ok', version) or ('failed', reason) as bench/run.sh recorded the install."""
+    lines = _read(PEERS_DIR / "status" / key).splitlines() + ["", ""]
+    return (lines[0] or "failed", lines[1] or "not installed (no status recorded)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+def load_data():
+    log(f"loading bench_orders with {ROWS} rows")
+    psql("ALTER SYSTEM SET autovacuum = off")  # no background work between measurements
+    psql("SELECT pg_reload_conf()")
+    psql(None, "-v", f"rows={ROWS}", "-f", ENV["ORDERS_SQL"])
+    if "memory" in PHASES:
+        log(f"building the memory tables ({MEM_SMALL} and {ROWS} rows, sequential and interleaved)")
+        for schema, where, order in (("bench_mem_seq_small", f"id <= {MEM_SMALL}", "id"),
+                                     ("bench_mem_shuf_small", f"id <= {MEM_SMALL}", "random()"),
+                                     ("bench_mem_shuf_large", "true", "random()")):
+            psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+                 f"CREATE TABLE {schema}.bench_orders AS SELECT * FROM public.bench_orders"
+                 f" WHERE {where} ORDER BY {order}")
+    if "many" in PHASES:
+        total = MANY_TABLES * MANY_ROWS
+        log(f"building {MANY_TABLES} tables of {MANY_ROWS} rows and one of {total}")
+        stmts = ["DROP SCHEMA IF EXISTS bench_many CASCADE; CREATE SCHEMA bench_many;",
+                 "DROP SCHEMA IF EXISTS bench_one CASCADE; CREATE SCHEMA bench_one;"]
+        for i in range(MANY_TABLES):
+            lo = i * MANY_ROWS
+            t = f"bench_many.orders_{i:03d}"
+            stmts.append(f"CREATE TABLE {t} AS SELECT * FROM public.bench_orders"
+                         f" WHERE id > {lo} AND id <= {lo + MANY_ROWS} ORDER BY id;"
+                         f"ALTER TABLE {t} ADD PRIMARY KEY (id);")
+        stmts.append("CREATE TABLE bench_one.bench_orders AS SELECT * FROM public.bench_orders"
+                     f" WHERE id <= {total} ORDER BY id;"
+                     "ALTER TABLE bench_one.bench_orders ADD PRIMARY KEY (id);")
+        sql = WORK / "many.sql"
+        sql.write_text("\n".join(stmts))
+        psql(None, "-f", str(sql))
+    # Set hint bits and statistics now, so the first measured scan does no extra writing.
+    psql("VACUUM (FREEZE, ANALYZE)")
+    psql("CHECKPOINT")
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases
+
+def fresh(path):
+    shutil.rmtree(path, ignore_errors=True)
+    return Path(path)
+
+
+def run_tool(name, cmd, out, expect):
+    """Cleans the tool's folder, measures once, checks the output's row count."""
+    fresh(out.parent).mkdir(parents=True)
+    argv, env, cwd, data_dir = cmd(out)
+    run = measure(name, argv, env, cwd or str(out.parent))
+    if run.ok and data_dir is not None:
+        run.output = inspect_output(data_dir, expect)
+        if not run.output["rows_ok"]:
+            run.ok = False
+            run.error = f"wrote {run.output['rows']} rows, expected {expect}"
+    return run
+
+
+def interleaved(tools, label):
+    """tools: {key: (cmd, expect)}. Runs each REPEAT times, rotating the order every round
+    so that no tool always runs first or last; returns {key: [Run]}."""
+    runs = {k: [] for k in tools}
+    keys = list(tools)
+    for rep in range(REPEAT):
+        order = keys[rep % len(keys):] + keys[:rep % len(keys)]
+        for k in order:
+            cmd, expect = tools[k]
+            if runs[k] and not runs[k][-1].ok:
+                continue  # a tool that failed once is not retried
+            log(f"{label} round {rep + 1}/{REPEAT}: {k}")
+            r = run_tool(f"{label}-{k}-{rep + 1}", cmd, OUT / label / k / "data", expect)
+            log(f"  {k}: {'ok' if r.ok else 'FAILED'} {r.wall:.2f} s wall, {r.cpu:.2f} s cpu, "
+                f"{r.rss_mib:.0f} MiB{'' if r.ok else ' — ' + r.error}")
+            runs[k].append(r)
+    return runs
+
+
+def phase_main(results):
+    tools = {"floor": (floor_cmd, ROWS), "floor_client": (floor_client_cmd, ROWS),
+             "pgtide": (lambda o: pgtide_cmd(o), ROWS)}
+    for key in PEERS:
+        if key not in PEER_TOOLS:
+            results["peer_status"][key] = ("failed", "unknown peer name")
+            continue
+        status = peer_status(key)
+        results["peer_status"][key] = status
+        if status[0] == "ok":
+            tools[key] = (PEER_TOOLS[key].cmd, ROWS)
+    for key in ALL_PEERS:
+        if key not in PEERS:
+            selected = ",".join(PEERS) or "none"
+            results["peer_status"][key] = ("skipped", f"not selected (PEERS={selected})")
+    # One untimed pass of the floor so that every measured run finds the table in memory.
+    measure("warmup", floor_cmd(None)[0])
+    results["main"] = interleaved(tools, "main")
+
+
+def phase_memory(results):
+    variants = {"mem_seq_small": ("bench_mem_seq_small", MEM_SMALL),
+                "mem_seq_large": ("public", ROWS),
+                "mem_shuf_small": ("bench_mem_shuf_small", MEM_SMALL),
+                "mem_shuf_large": ("bench_mem_shuf_large", ROWS)}
+    tools = {k: ((lambda o, s=s: pgtide_cmd(o, s)), n) for k, (s, n) in variants.items()}
+    results["memory"] = interleaved(tools, "memory")
+
+
+def phase_many(results):
+    # Small tables are latency-bound (a snapshot, a COPY and a durable commit each): measure
+    # them with the default one table at a time and with four at a time.
+    n = MANY_TABLES * MANY_ROWS
+    tools = {"many_tables": ((lambda o: pgtide_cmd(o, "bench_many")), n),
+             "many_tables_jobs4": ((lambda o: pgtide_cmd(o, "bench_many", "full", "--jobs", "4")), n),
+             "one_table": ((lambda o: pgtide_cmd(o, "bench_one")), n)}
+    results["many"] = interleaved(tools, "many")
+
+
+def phase_cdc(results):
+    """A full load sets the mark; then each round changes the same 1% of rows to now() and
+    times a cdc run, which must write exactly those rows."""
+    out = fresh(OUT / "cdc" / "data")
+    log("cdc: untimed full load to set the mark")
+    setup = measure("cdc_setup", pgtide_cmd(out)[0])
+    if not setup.ok:
+        results["cdc"] = {"cdc": [Run(ok=False, error="setup full load failed: " + setup.error)]}
+        return
+    changed = int(scalar("SELECT count(*) FROM bench_orders WHERE id % 100 = 0"))
+    runs = []
+    for rep in range(REPEAT):
+        psql("UPDATE bench_orders SET updated_at = now() WHERE id % 100 = 0")
+        psql("VACUUM ANALYZE bench_orders")
+        before = inspect_output(out / "public" / "bench_orders", 0)["rows"]
+        log(f"cdc round {rep + 1}/{REPEAT}: {changed} changed rows")
+        r = measure(f"cdc-{rep + 1}", pgtide_cmd(out, load_type="cdc")[0])
+        if r.ok:
+            after = inspect_output(out / "public" / "bench_orders", 0)
+            written = after["rows"] - before
+            r.output = {**after, "rows": written, "expect": changed, "rows_ok": written == changed}
+            if written != changed:
+                r.ok, r.error = False, f"cdc wrote {written} rows, expected {changed}"
+        log(f"  cdc: {'ok' if r.ok else 'FAILED'} {r.wall:.2f} s wall"
+            f"{'' if r.ok else ' — ' + r.error}")
+        runs.append(r)
+        if not r.ok:
+            break
+    results["cdc"] = {"cdc": runs}
+
+
+def machine(results):
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, text=True, capture_output=True).stdout.strip()
+        except OSError:
+            return ""
+    root = ENV["ROOT"]
+    commit = sh(f"git -C {root} rev-parse --short HEAD") or "unknown"
+    if sh(f"git -C {root} status --porcelain --untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    mem = int(sh("awk '/MemTotal/ {print $2}' /proc/meminfo") or 0) / 2**20
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "nproc": os.cpu_count(), "cpu": cpu, "memory": f"{mem:.1f} GiB",
+        "kernel": sh("uname -sr"), "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "postgres": scalar("SHOW server_version"), "pgtide": commit,
+        "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
+        "rows": ROWS, "repeat": REPEAT, "mem_small": MEM_SMALL,
+        "many_tables": MANY_TABLES, "many_rows": MANY_ROWS,
+    }
+
+
+def main():
+    fresh(OUT)
+    fresh(LOGS)
+    results = {"peer_status": {}, "tools": PEER_TOOLS}
+    load_data()
+    results["machine"] = machine(results)
+    started = time.monotonic()
+    for phase, fn in (("main", phase_main), ("memory", phase_memory), ("many", phase_many),
+                      ("cdc", phase_cdc)):
+        if phase in PHASES:
+            fn(results)
+    results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    text = report.render(results)
+    Path(ENV["RESULTS"]).write_text(text)
+    log(f"wrote {ENV['RESULTS']}")
+    fresh(OUT)  # outputs can be large; the logs stay in bench/.work/logs
+
+
+if __name__ == "__main__":
+    main()
