@@ -1,4 +1,5 @@
 """Renders bench/results.md from the runs bench.py measured (medians over the repeats)."""
+import pathlib
 import statistics
 
 TARGET_RSS_MIB = 256
@@ -156,8 +157,9 @@ def render(results):
           f"({pgt.cpu / pgt.wall:.2f} cores busy on average) while the server spent "
           f"{fmt(pgt.server_cpu)} s producing the COPY stream; the floor's COPY alone takes "
           f"{fmt(floor.server_cpu)} s of server CPU.")
-    w("- Profile (perf / heaptrack) notes go here when a target is missed; the run above "
-      "only measures.")
+    profile = pathlib.Path(__file__).with_name("profile.md")
+    if profile.exists():
+        w(profile.read_text().rstrip())
 
     w("\n## Method\n")
     w("- One throwaway PostgreSQL (scripts/pg-cluster.sh: fsync off, shared_buffers 256MB, "
