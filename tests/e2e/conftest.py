@@ -450,7 +450,7 @@ def pg_select(db: PgDatabase, schema: str, table: str, columns: list[str],
               arrow_schema: pa.Schema, pk: list[str], where: str = "") -> list[dict]:
     """SELECT the columns ORDER BY pk, in a UTC session. A column the lake holds as a string
     (text form, unconstrained numeric, json) is selected as PostgreSQL's output form, and a
-    time as microseconds since midnight (see docs/type-map.md)."""
+    time as microseconds since midnight (see the README type map)."""
     exprs = []
     for c in columns:
         ident = sql.Identifier(c)

@@ -137,7 +137,7 @@ def test_full_then_cdc(pg_db, tmp_path):
     assert t["huge"] == "string" and t["anyprec"] == "string"  # > 38 digits / unconstrained
     assert t["updated_at"] == "timestamp[us, tz=UTC]"
     assert t["local_ts"] == "timestamp[us]"
-    # time is int64 microseconds since midnight, so Spark reads it too (docs/type-map.md)
+    # time is int64 microseconds since midnight, so Spark reads it too (the README type map)
     assert t["born"] == "date32[day]" and t["wakes"] == "int64"
     assert t["tags"] == "list<element: string>" and t["scores"] == "list<element: int32>"
     assert t["addr"] == "string"

@@ -5,7 +5,7 @@ Self-contained: the module starts its own PostgreSQL (server TimeZone America/Ne
 a local clock anywhere shows up), loads all_types.sql, runs one full load and reads the
 Parquet with the three readers. Each cell is compared with PostgreSQL's own rendering of
 it: its text output, or a cast done in PostgreSQL into the representation that
-docs/type-map.md documents (days or microseconds since 1970, the three interval fields, the
+the README type map documents (days or microseconds since 1970, the three interval fields, the
 bits of a float). A reader that rejects the file fails the test; nothing here is skipped.
 """
 
@@ -77,7 +77,7 @@ COLUMNS = {
 WARNED = {"c_timetz", "c_inet", "c_cidr", "c_macaddr", "c_macaddr8", "c_bit", "c_varbit",
           "c_tsvector", "c_xml", "c_stamp", "c_inet_arr"}
 
-# The Arrow type each column is written as (docs/type-map.md).
+# The Arrow type each column is written as (the README type map).
 INTERVAL = pa.struct([pa.field("months", pa.int32(), False), pa.field("days", pa.int32(), False),
                       pa.field("microseconds", pa.int64(), False)])
 ARROW_TYPES = {

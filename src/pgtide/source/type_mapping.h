@@ -21,7 +21,7 @@ struct ColumnPlan {
   std::string text_fallback_warning;
 };
 
-/// Maps every column of `table` (docs/type-map.md). Types without a native mapping are
+/// Maps every column of `table` (the README type map). Types without a native mapping are
 /// cast to text in the SELECT (arrays to text[]), so binary COPY sends their text form;
 /// types not documented as text get a warning naming the column.
 std::vector<ColumnPlan> PlanColumns(const TableInfo& table);
