@@ -14,7 +14,7 @@ struct CliValues {
   std::string load_type = "cdc";
   std::string compression = "zstd";
   int compression_level = -1;
-  int64_t memory_limit_mb = 128;
+  int64_t memory_limit_mb = 64;
   std::string config_file;
   bool verbose = false;
   bool no_progress = false;

@@ -16,6 +16,7 @@
 namespace pgtide::sink {
 
 constexpr size_t kPublishThreads = 8;
+constexpr int64_t kColdBatches = 8;
 
 // Dictionary encoding pays off for repetitive values (status codes, names, small ints) but
 // costs a hash per value, and on near-unique columns (ids, amounts, hashes, timestamps) it
@@ -90,6 +91,11 @@ arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
   for (auto& [key, p] : partitions_) {
     if (p->pending_rows > 0 && p->last_batch < batch_seq_) {
       ARROW_RETURN_NOT_OK(FlushPartition(key, p.get()));
+    }
+    // Cold for a while: close its file, so that open writers (and their memory) do not
+    // accumulate with the number of dates a table spans.
+    if (p->writer && p->last_batch + kColdBatches < batch_seq_) {
+      ARROW_RETURN_NOT_OK(CloseFile(p.get()));
     }
   }
   return EnforceBudget();

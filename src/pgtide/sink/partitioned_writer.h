@@ -29,7 +29,7 @@ struct WriterOptions {
   /// Upper bound on rows buffered across all open partitions. When the dates are
   /// interleaved every partition holds rows; past this budget the fullest partitions are
   /// written out as (smaller) row groups, so memory does not grow with the table.
-  int64_t memory_budget_bytes = 128LL << 20;
+  int64_t memory_budget_bytes = 64LL << 20;
   /// A partition's file is closed and a new one started after this many rows.
   int64_t max_file_rows = 10'000'000;
 };
