@@ -12,36 +12,12 @@
 #include <thread>
 
 #include "pgtide/common/exit_code.h"
+#include "pgtide/sink/encoding_choice.h"
 
 namespace pgtide::sink {
 
 constexpr size_t kPublishThreads = 8;
 constexpr int64_t kColdBatches = 8;
-
-// Dictionary encoding pays off for repetitive values (status codes, names, small ints) but
-// costs a hash per value, and on near-unique columns (ids, amounts, hashes, timestamps) it
-// only makes the file bigger until Parquet falls back after 1 MiB. Decide per column from
-// the first batch: more than half of the values distinct means no dictionary.
-static std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch) {
-  std::vector<bool> out(batch.num_columns(), false);
-  for (int i = 0; i < batch.num_columns(); ++i) {
-    std::shared_ptr<arrow::Array> column = batch.column(i);
-    if (column->type_id() == arrow::Type::EXTENSION) {
-      column = std::static_pointer_cast<arrow::ExtensionArray>(column)->storage();
-    }
-    if (!arrow::is_primitive(column->type_id()) && !arrow::is_base_binary_like(column->type_id()) &&
-        !arrow::is_decimal(column->type_id()) && column->type_id() != arrow::Type::FIXED_SIZE_BINARY) {
-      continue;  // nested: keep Parquet's default
-    }
-    int64_t values = column->length() - column->null_count();
-    if (values < 1000) continue;  // too few to judge
-    auto distinct = arrow::compute::CallFunction("count_distinct", {column});
-    if (!distinct.ok()) continue;
-    auto count = std::static_pointer_cast<arrow::Int64Scalar>(distinct->scalar());
-    out[i] = count->value * 2 > values;
-  }
-  return out;
-}
 
 struct PartitionedWriter::Partition {
   std::vector<std::shared_ptr<arrow::RecordBatch>> pending;
