@@ -1,22 +1,36 @@
 #include "pgtide/job/runner.h"
 
+#include <deque>
+#include <future>
 #include <thread>
 
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/job/staged_table.h"
+#include "pgtide/job/table_committer.h"
 
 namespace pgtide::job {
+
+// Small tables staged by one worker and not yet committed: enough for the committer to
+// group their commits while the worker keeps scanning.
+constexpr size_t kMaxStagedPerWorker = 8;
 
 std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>& plans,
                                    RunProgress* progress,
                                    std::unique_ptr<source::Connection> first) {
   std::vector<TableResult> results(plans.size());
+  TableCommitter committer(ctx, [&](size_t i) {
+    progress->running[i] = 0;
+    progress->tables_done++;
+  });
   std::atomic<size_t> next{0};
   auto worker = [&](std::unique_ptr<source::Connection> conn) {
+    std::deque<std::future<void>> staged;
     for (size_t i = next++; i < plans.size(); i = next++) {
       TableResult& r = results[i];
       r.table = plans[i].table.qualified_name();
       r.mode = LoadTypeName(plans[i].mode);
+      progress->running[i] = 1;
       try {
         if (!conn) {
           auto c = source::Connection::Open(ctx->options->connect);
@@ -25,32 +39,48 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
             r.error = c.status().message();
             r.exit_code = static_cast<int>(ExitCodeOf(c.status()));
             LogError("table {} failed: {}", r.table, r.error);
+            progress->running[i] = 0;
             progress->tables_done++;
             continue;
           }
           conn = std::move(*c);
         }
-        progress->running[i] = 1;
         TableLoader loader(ctx, conn.get());
-        auto st = loader.Load(plans[i], &r, &progress->rows[i]);
-        // A broken connection is replaced for the next table.
-        if (!st.ok() && PQstatus(conn->raw()) != CONNECTION_OK) conn.reset();
+        auto table = loader.Stage(plans[i], &r, &progress->rows[i]);
+        if (!table.ok()) {
+          // A broken connection is replaced for the next table.
+          if (PQstatus(conn->raw()) != CONNECTION_OK) conn.reset();
+          progress->running[i] = 0;
+          progress->tables_done++;
+          continue;
+        }
+        (*table)->index = i;
+        // A table of more than one batch may hold up to the writer's memory budget until
+        // it is committed: the next table waits for it, so memory stays one table's.
+        const bool large = (*table)->pipe->batches_pushed() > 1;
+        staged.push_back(committer.Submit(std::move(*table)));
+        while (!staged.empty() && (large || staged.size() >= kMaxStagedPerWorker)) {
+          staged.front().wait();
+          staged.pop_front();
+        }
       } catch (const std::exception& e) {
         r.status = "failed";
         r.error = e.what();
         r.exit_code = static_cast<int>(ExitCode::kInternal);
         LogError("table {} failed: {}", r.table, e.what());
         conn.reset();
+        progress->running[i] = 0;
+        progress->tables_done++;
       }
-      progress->running[i] = 0;
-      progress->tables_done++;
     }
+    for (auto& f : staged) f.wait();
   };
   int jobs = std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
   std::vector<std::thread> threads;
   for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, nullptr);
   worker(std::move(first));
   for (auto& t : threads) t.join();
+  committer.Drain();
   return results;
 }
 

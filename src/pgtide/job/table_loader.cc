@@ -11,6 +11,7 @@
 #include "pgtide/job/boundary_tracker.h"
 #include "pgtide/job/file_sweeper.h"
 #include "pgtide/job/scan_window.h"
+#include "pgtide/job/staged_table.h"
 #include "pgtide/job/writer_pipe.h"
 #include "pgtide/source/copy_decoder.h"
 
@@ -83,9 +84,12 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, BoundaryTracker* tracker,
   return pipe->Push(std::move(last));
 }
 
-arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
-                                std::atomic<int64_t>* progress_rows) {
-  const auto start = std::chrono::steady_clock::now();
+arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
+    const TablePlan& plan, TableResult* r, std::atomic<int64_t>* progress_rows) {
+  auto staged = std::make_unique<StagedTable>();
+  staged->start = std::chrono::steady_clock::now();
+  staged->plan = &plan;
+  staged->result = r;
   const std::string name = plan.table.qualified_name();
   const auto& opts = *ctx_->options;
   r->table = name;
@@ -109,7 +113,6 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
                  "pg_read_all_stats TO the pgtide role", name, window.hidden_sessions);
     }
     std::unique_ptr<BoundaryTracker> tracker;
-    std::optional<int64_t> int_lookback;
     if (plan.cursor_index >= 0) {
       std::vector<RowHash> previous;
       if (plan.mode == LoadType::kCdc && plan.stored) previous = plan.stored->boundary;
@@ -130,20 +133,11 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
                                            ctx_->output, plan.table_dir, arrow::schema(fields),
                                            plan.partitioning, FilePrefix(ctx_->run_id),
                                            opts.writer));
-    PartitionedWriterPipe pipe(std::move(writer));
-    auto scanned = Scan(plan, tracker.get(), &pipe, progress_rows);
+    staged->pipe = std::make_unique<PartitionedWriterPipe>(std::move(writer));
+    auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress_rows);
     (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
-    if (!scanned.ok()) {
-      pipe.Abort();
-      return scanned;
-    }
-    // 3. Publish.
-    ARROW_ASSIGN_OR_RAISE(auto files, pipe.Finish());
-    for (const auto& f : files) {
-      r->rows += f.rows;
-      r->bytes += f.bytes;
-    }
-    r->files = static_cast<int64_t>(files.size());
+    ARROW_RETURN_NOT_OK(scanned);
+    const int64_t rows = staged->pipe->rows_pushed();
     if (tracker) {
       r->skipped_rows = tracker->skipped();
       r->future_rows = tracker->future_rows();
@@ -154,7 +148,7 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
                    FormatCursor(plan.cursor_kind, *tracker->max_future()));
       }
     }
-    // 4. Commit the table's state line — only now that its files exist.
+    // 3. The table's next state line, written by the committer once its files are out.
     if (plan.cursor_index < 0) {
       // No cursor: nothing to resume from, but the full_run marks older files superseded.
       state::TableState s;
@@ -162,8 +156,8 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
       s.committed_run = ctx_->run_id;
       s.full_run = ctx_->run_id;
       s.updated_at = FormatIsoMicros(NowMicros());
-      ARROW_RETURN_NOT_OK(ctx_->state->Commit(s));
-    } else if (plan.mode == LoadType::kFull || r->rows > 0) {
+      staged->line = std::move(s);
+    } else if (plan.mode == LoadType::kFull || rows > 0) {
       state::TableState s;
       s.table_name = name;
       s.cursor_column = plan.cursor_column;
@@ -194,21 +188,31 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
         s.resume_from = window.horizon_text;
       }
       s.updated_at = FormatIsoMicros(NowMicros());
-      ARROW_RETURN_NOT_OK(ctx_->state->Commit(s));
       r->new_mark = s.max_updated_at;
       r->resume_from = s.resume_from;
+      staged->line = std::move(s);
     } else {
       r->new_mark = r->old_mark;  // nothing new: the line stays exactly as it was
     }
-    // 5. A full load replaces the table: the files it supersedes go.
+    // 4. A full load replaces the table: the files it supersedes go after its commit.
     if (plan.mode == LoadType::kFull) {
-      for (const auto& f : existing) {
-        if (RunIdOfFile(f) < ctx_->run_id) ARROW_RETURN_NOT_OK(ctx_->output->DeleteFile(f));
+      for (auto& f : existing) {
+        if (RunIdOfFile(f) < ctx_->run_id) staged->superseded.push_back(std::move(f));
       }
     }
     return arrow::Status::OK();
   }();
+  if (!st.ok()) {
+    if (staged->pipe) staged->pipe->Abort();
+    ReportTable(plan, r, st, staged->start);
+    return st;
+  }
+  return staged;
+}
 
+void ReportTable(const TablePlan& plan, TableResult* r, const arrow::Status& st,
+                 std::chrono::steady_clock::time_point start) {
+  const std::string name = plan.table.qualified_name();
   r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (st.ok()) {
     r->status = "ok";
@@ -220,10 +224,11 @@ arrow::Status TableLoader::Load(const TablePlan& plan, TableResult* r,
     r->status = "failed";
     r->error = st.message();
     r->exit_code = static_cast<int>(ExitCodeOf(st));
+    r->new_mark.clear();  // not advanced
+    r->resume_from.clear();
     LogError("table {} failed: {}\nDETAIL: its state line was not changed; the next run "
              "retries it", name, st.message());
   }
-  return st;
 }
 
 }  // namespace pgtide::job

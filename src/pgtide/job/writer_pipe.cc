@@ -43,6 +43,8 @@ arrow::Status PartitionedWriterPipe::Push(source::DecodedBatch batch) {
   cv_.wait(lock, [&] { return queue_.size() < max_queued_ || closing_; });
   if (!error_.ok()) return error_;
   if (closing_) return arrow::Status::Invalid("writer is closed");
+  rows_pushed_ += batch.batch ? batch.batch->num_rows() : 0;
+  batches_pushed_ += 1;
   queue_.push_back(std::move(batch));
   cv_.notify_all();
   return arrow::Status::OK();
@@ -57,10 +59,10 @@ void PartitionedWriterPipe::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-arrow::Result<std::vector<sink::WrittenFile>> PartitionedWriterPipe::Finish() {
+arrow::Result<std::vector<sink::StagedFile>> PartitionedWriterPipe::Close() {
   Stop();
   if (!error_.ok()) return error_;
-  return writer_->Finish();
+  return writer_->Close();
 }
 
 void PartitionedWriterPipe::Abort() {

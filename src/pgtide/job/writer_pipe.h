@@ -21,8 +21,12 @@ class PartitionedWriterPipe {
 
   /// Queues a batch; blocks while the queue is full. Returns the writer's error, if any.
   arrow::Status Push(source::DecodedBatch batch);
-  /// Waits for the queue to drain, then finishes (publishes) the files.
-  arrow::Result<std::vector<sink::WrittenFile>> Finish();
+  /// Waits for the queue to drain, then closes the files; the caller publishes them.
+  arrow::Result<std::vector<sink::StagedFile>> Close();
+  /// Rows pushed so far.
+  int64_t rows_pushed() const { return rows_pushed_; }
+  /// Batches pushed so far.
+  int64_t batches_pushed() const { return batches_pushed_; }
   /// Stops the thread and discards staged files.
   void Abort();
 
@@ -37,6 +41,8 @@ class PartitionedWriterPipe {
   std::deque<source::DecodedBatch> queue_;
   bool closing_ = false;
   arrow::Status error_;
+  int64_t rows_pushed_ = 0;
+  int64_t batches_pushed_ = 0;
   std::thread thread_;
 };
 

@@ -40,8 +40,21 @@ struct WrittenFile {
   int64_t bytes = 0;
 };
 
-/// Writes one table's rows as Parquet files, one folder per partition, all staged until
-/// Finish() publishes them. Names are "<file_prefix>-NNNNN.parquet": unique per run.
+/// A finished file on local disk, not yet visible at its place in the store.
+struct StagedFile {
+  std::string staging_path;
+  WrittenFile file;
+};
+
+/// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a rename
+/// locally, a PUT or multipart upload on S3). Returns one status per file; a file that
+/// failed is discarded, one that was published stays (the next run's sweep removes it if
+/// its table is not committed).
+std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files);
+
+/// Writes one table's rows as Parquet files, one folder per partition, all staged on local
+/// disk until the caller publishes them. Names are "<file_prefix>-NNNNN.parquet": unique
+/// per run.
 class PartitionedWriter {
  public:
   static arrow::Result<std::unique_ptr<PartitionedWriter>> Make(
@@ -51,9 +64,9 @@ class PartitionedWriter {
   ~PartitionedWriter();
 
   arrow::Status Write(const source::DecodedBatch& batch);
-  /// Flushes and closes every file, then publishes them. Returns what was published.
-  arrow::Result<std::vector<WrittenFile>> Finish();
-  /// Forgets staged files (a failed table); published files are left to the orphan sweep.
+  /// Flushes and closes every file; the caller owns (publishes or discards) what it returns.
+  arrow::Result<std::vector<StagedFile>> Close();
+  /// Discards every file (a failed table).
   void Abort();
 
   int64_t rows_written() const { return rows_in_; }
@@ -74,7 +87,7 @@ class PartitionedWriter {
   std::string file_prefix_;
   WriterOptions options_;
   std::map<int64_t, std::unique_ptr<Partition>> partitions_;
-  std::vector<std::pair<std::string, WrittenFile>> staged_;  // staging path, file
+  std::vector<StagedFile> staged_;
   int64_t pending_bytes_ = 0;
   int64_t rows_in_ = 0;
   int file_seq_ = 0;

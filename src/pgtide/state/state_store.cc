@@ -45,14 +45,14 @@ arrow::Status StateStore::CheckWritable() {
                fmt::format("state file {} cannot be written: {}", location_, st.message()));
 }
 
-arrow::Status StateStore::Commit(const TableState& row) {
+arrow::Status StateStore::Commit(const std::vector<TableState>& rows) {
   auto st = store_->Update(file_name_, [&](const std::optional<std::string>& current)
                                            -> arrow::Result<std::string> {
     StateFile file;
     if (current) {
       ARROW_ASSIGN_OR_RAISE(file, StateFile::Parse(*current, location_));
     }
-    file.Upsert(row);
+    for (const auto& row : rows) file.Upsert(row);
     return file.Serialize();
   });
   if (!st.ok() && ExitCodeOf(st) == ExitCode::kInternal) {

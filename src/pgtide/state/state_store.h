@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pgtide/sink/object_store.h"
 #include "pgtide/state/state_file.h"
@@ -22,7 +23,9 @@ class StateStore {
   /// whose marks it could not commit. Errors carry kStorageUnavailable.
   arrow::Status CheckWritable();
   /// Replaces `row`'s line. Call only after the table's files are published.
-  arrow::Status Commit(const TableState& row);
+  arrow::Status Commit(const TableState& row) { return Commit(std::vector<TableState>{row}); }
+  /// Replaces the lines of several tables in one write (a group commit).
+  arrow::Status Commit(const std::vector<TableState>& rows);
   const std::string& location() const { return location_; }
 
  private:
