@@ -1,6 +1,7 @@
 #include <arrow/compute/initialize.h>
 
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +19,11 @@ int main(int argc, char** argv) {
   // (mimalloc) returned them to the kernel and re-faulted zeroed pages: ~17% of CPU in
   // clear_page under perf, and 40% more system time. A user's own setting still wins.
   setenv("ARROW_DEFAULT_MEMORY_POOL", "system", /*overwrite=*/0);
+  // A fixed mmap threshold: glibc otherwise raises it to the largest buffer freed so far,
+  // after which megabyte-sized buffers (window columns, Parquet pages) come from the heap
+  // and fragment it. Measured on 5M rows with interleaved dates: peak RSS 110-119 MiB
+  // (+14% over 1M rows) → 94-97 MiB (+4%); rows in order: unchanged.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 1 << 20);
   // Registers compute kernels (Take, ...) that the Arrow libraries of the wheel keep apart.
   if (auto st = arrow::compute::Initialize(); !st.ok()) {
     std::fprintf(stderr, "pgtide: could not initialize Arrow compute: %s\n", st.ToString().c_str());

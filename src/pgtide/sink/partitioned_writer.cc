@@ -1,5 +1,6 @@
 #include "pgtide/sink/partitioned_writer.h"
 
+#include <arrow/array/concatenate.h>
 #include <arrow/compute/api.h>
 #include <arrow/io/file.h>
 #include <arrow/util/byte_size.h>
@@ -8,11 +9,14 @@
 #include <parquet/properties.h>
 
 #include <algorithm>
+#include <set>
 #include <atomic>
 #include <thread>
 
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
 #include "pgtide/sink/encoding_choice.h"
+#include "pgtide/sink/spill_file.h"
 
 namespace pgtide::sink {
 
@@ -97,16 +101,100 @@ arrow::Status PartitionedWriter::Split(const source::DecodedBatch& decoded) {
     }
     return arrow::Status::OK();
   }
-  // Interleaved dates: gather each date's row numbers and Take them, keeping order.
-  std::map<int64_t, std::vector<int32_t>> groups;
-  for (int64_t i = 0; i < n; ++i) groups[keys[i]].push_back(static_cast<int32_t>(i));
-  for (auto& [key, rows] : groups) {
-    arrow::Int32Builder ib;
-    ARROW_RETURN_NOT_OK(ib.AppendValues(rows));
-    ARROW_ASSIGN_OR_RAISE(auto indices, ib.Finish());
-    ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(batch, indices));
-    ARROW_RETURN_NOT_OK(Append(key, taken.record_batch()));
+  // Interleaved dates: into the window, grouped once it is full.
+  ARROW_ASSIGN_OR_RAISE(int64_t bytes, arrow::util::ReferencedBufferSize(*batch));
+  if (window_.empty()) window_.resize(batch->num_columns());
+  for (int c = 0; c < batch->num_columns(); ++c) window_[c].push_back(batch->column(c));
+  window_rows_ += n;
+  window_keys_.insert(window_keys_.end(), keys.begin(), keys.end());
+  window_bytes_ += bytes;
+  if (window_bytes_ >= options_.memory_budget_bytes / 4) return SpillWindow();
+  return arrow::Status::OK();
+}
+
+// Concatenate and Take on the storage of extension columns, then wrap again.
+static arrow::Result<std::shared_ptr<arrow::Array>> ConcatenateAndTake(
+    const arrow::ArrayVector& chunks, const arrow::Array& indices) {
+  const auto& type = chunks.front()->type();
+  if (type->id() == arrow::Type::EXTENSION) {
+    arrow::ArrayVector storage;
+    for (const auto& c : chunks) {
+      storage.push_back(std::static_pointer_cast<arrow::ExtensionArray>(c)->storage());
+    }
+    ARROW_ASSIGN_OR_RAISE(auto taken, ConcatenateAndTake(storage, indices));
+    return arrow::ExtensionType::WrapArray(type, taken);
   }
+  std::shared_ptr<arrow::Array> whole = chunks.front();
+  if (chunks.size() > 1) {
+    ARROW_ASSIGN_OR_RAISE(whole, arrow::Concatenate(chunks));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(*whole, indices));
+  return taken;
+}
+
+arrow::Result<std::vector<std::pair<int64_t, std::shared_ptr<arrow::RecordBatch>>>>
+PartitionedWriter::GroupWindow() {
+  std::vector<std::pair<int64_t, std::shared_ptr<arrow::RecordBatch>>> out;
+  if (window_rows_ == 0) return out;
+  const int64_t n = window_rows_;
+  // Stable counting sort by key: a partition's rows keep their order.
+  std::map<int64_t, int64_t> count;
+  int64_t run_key = window_keys_[0], run_length = 0;
+  for (int64_t k : window_keys_) {
+    if (k != run_key) {
+      count[run_key] += run_length;
+      run_key = k;
+      run_length = 0;
+    }
+    ++run_length;
+  }
+  count[run_key] += run_length;
+  std::map<int64_t, int64_t> next;
+  int64_t pos = 0;
+  for (const auto& [k, c] : count) {
+    next[k] = pos;
+    pos += c;
+  }
+  const auto starts = next;
+  ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(n * static_cast<int64_t>(sizeof(int64_t))));
+  auto* order = reinterpret_cast<int64_t*>(buffer->mutable_data());
+  int64_t last_key = window_keys_[0];
+  int64_t* slot = &next[last_key];
+  for (int64_t i = 0; i < n; ++i) {
+    if (window_keys_[i] != last_key) {
+      last_key = window_keys_[i];
+      slot = &next[last_key];
+    }
+    order[(*slot)++] = i;
+  }
+  arrow::Int64Array indices(n, std::move(buffer));
+  // Column by column, releasing each column's chunks as soon as it is grouped: the window
+  // and its grouped copy never coexist whole.
+  arrow::ArrayVector columns;
+  for (auto& chunks : window_) {
+    ARROW_ASSIGN_OR_RAISE(auto taken, ConcatenateAndTake(chunks, indices));
+    columns.push_back(std::move(taken));
+    arrow::ArrayVector().swap(chunks);
+  }
+  window_.clear();
+  window_rows_ = 0;
+  window_keys_.clear();
+  window_bytes_ = 0;
+  auto grouped = arrow::RecordBatch::Make(schema_, n, std::move(columns));
+  for (const auto& [k, start] : starts) out.emplace_back(k, grouped->Slice(start, count[k]));
+  return out;
+}
+
+arrow::Status PartitionedWriter::SpillWindow() {
+  ARROW_ASSIGN_OR_RAISE(auto parts, GroupWindow());
+  if (parts.empty()) return arrow::Status::OK();
+  ARROW_ASSIGN_OR_RAISE(std::string path,
+                        store_->StagingPath(fmt::format("{}/{}-spill-{:05d}.arrow", table_dir_,
+                                                        file_prefix_, spills_.size())));
+  ARROW_ASSIGN_OR_RAISE(auto spill, SpillFile::Write(path, schema_, parts));
+  spills_.push_back(std::move(spill));
+  LogDebug("{}: dates interleaved; spilled a window of {} dates to {}", table_dir_, parts.size(),
+           path);
   return arrow::Status::OK();
 }
 
@@ -158,6 +246,7 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
     arrow_props.store_schema();
+
     ARROW_ASSIGN_OR_RAISE(p->writer, parquet::arrow::FileWriter::Open(
                                          *schema_, arrow::default_memory_pool(), p->sink,
                                          props.build(), arrow_props.build()));
@@ -192,10 +281,38 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
 }
 
 arrow::Result<std::vector<StagedFile>> PartitionedWriter::Close() {
-  for (auto& [key, p] : partitions_) {
-    ARROW_RETURN_NOT_OK(FlushPartition(key, p.get()));
-    ARROW_RETURN_NOT_OK(CloseFile(p.get()));
+  // Every partition in key order: its buffered rows, then what was spilled for it, then
+  // what the last window holds; each written out before the next partition starts, so
+  // memory holds one partition's row group at a time.
+  // Once anything was spilled, the last window goes too, so the partitions below are
+  // written with nothing else in memory.
+  if (!spills_.empty()) ARROW_RETURN_NOT_OK(SpillWindow());
+  ARROW_ASSIGN_OR_RAISE(auto last_window, GroupWindow());
+  std::map<int64_t, std::shared_ptr<arrow::RecordBatch>> in_window(last_window.begin(),
+                                                                    last_window.end());
+  std::set<int64_t> keys;
+  for (const auto& [key, p] : partitions_) keys.insert(key);
+  for (const auto& [key, rows] : last_window) keys.insert(key);
+  for (const auto& spill : spills_) {
+    for (int64_t key : spill->keys()) keys.insert(key);
   }
+  last_window.clear();
+  for (int64_t key : keys) {
+    for (const auto& spill : spills_) {
+      ARROW_ASSIGN_OR_RAISE(auto rows, spill->Read(key));
+      if (rows) ARROW_RETURN_NOT_OK(Append(key, std::move(rows)));
+    }
+    auto it = in_window.find(key);
+    if (it != in_window.end()) {
+      ARROW_RETURN_NOT_OK(Append(key, std::move(it->second)));
+      in_window.erase(it);
+    }
+    Partition* p = partitions_[key].get();
+    ARROW_RETURN_NOT_OK(FlushPartition(key, p));
+    ARROW_RETURN_NOT_OK(CloseFile(p));
+    partitions_.erase(key);
+  }
+  spills_.clear();
   partitions_.clear();
   std::vector<StagedFile> out;
   out.swap(staged_);
@@ -231,6 +348,10 @@ void PartitionedWriter::Abort() {
     }
   }
   partitions_.clear();
+  window_.clear();
+  window_keys_.clear();
+  window_rows_ = 0;
+  spills_.clear();  // deletes the spill files
   for (const auto& f : staged_) store_->DiscardStaged(f.staging_path);
   staged_.clear();
 }

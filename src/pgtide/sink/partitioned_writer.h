@@ -26,9 +26,11 @@ struct WriterOptions {
   /// Rows per row group when memory allows: large enough for good compression and
   /// statistics, small enough that readers can skip.
   int64_t row_group_rows = 256 * 1024;
-  /// Upper bound on rows buffered across all open partitions. When the dates are
-  /// interleaved every partition holds rows; past this budget the fullest partitions are
-  /// written out as (smaller) row groups, so memory does not grow with the table.
+  /// Upper bound on rows buffered across all open partitions; past it the fullest
+  /// partitions are written out as (smaller) row groups, so memory does not grow with the
+  /// table. Rows whose dates are interleaved (every batch touches many partitions) are
+  /// instead gathered in a window of half this size, grouped by date, and spilled to local
+  /// disk until the end of the table, so that memory does not grow with the number of dates.
   int64_t memory_budget_bytes = 64LL << 20;
   /// A partition's file is closed and a new one started after this many rows.
   int64_t max_file_rows = 10'000'000;
@@ -79,6 +81,11 @@ class PartitionedWriter {
   arrow::Status FlushPartition(int64_t key, Partition* p);
   arrow::Status CloseFile(Partition* p);
   arrow::Status EnforceBudget();
+  /// Groups the window's rows by partition (one stable counting sort and one Take per
+  /// column) and empties it.
+  arrow::Result<std::vector<std::pair<int64_t, std::shared_ptr<arrow::RecordBatch>>>>
+  GroupWindow();
+  arrow::Status SpillWindow();
 
   std::shared_ptr<ObjectStore> store_;
   std::string table_dir_;
@@ -93,6 +100,12 @@ class PartitionedWriter {
   int file_seq_ = 0;
   int64_t batch_seq_ = 0;
   std::vector<bool> near_unique_;  // per column: no dictionary encoding
+  // Interleaved rows not yet grouped, with their partition keys.
+  std::vector<arrow::ArrayVector> window_;  // per column
+  int64_t window_rows_ = 0;
+  std::vector<int64_t> window_keys_;
+  int64_t window_bytes_ = 0;
+  std::vector<std::unique_ptr<class SpillFile>> spills_;
 };
 
 }  // namespace pgtide::sink

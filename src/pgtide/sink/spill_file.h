@@ -1,0 +1,49 @@
+#pragma once
+
+#include <arrow/api.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace arrow::ipc {
+class RecordBatchFileReader;
+}
+
+namespace pgtide::sink {
+
+/// Rows set aside on local disk while a table whose dates are interleaved is read: one
+/// Arrow IPC file (LZ4-compressed) per window of rows, holding one record batch per date
+/// partition. Read back partition by partition when the table's files are written, so each
+/// partition gets large row groups while memory holds one window, whatever the number of
+/// dates. The file is deleted with the object.
+class SpillFile {
+ public:
+  /// Writes `parts` (partition key, rows) to `path`.
+  static arrow::Result<std::unique_ptr<SpillFile>> Write(
+      const std::string& path, const std::shared_ptr<arrow::Schema>& schema,
+      const std::vector<std::pair<int64_t, std::shared_ptr<arrow::RecordBatch>>>& parts);
+  ~SpillFile();
+
+  /// The rows spilled for `key`, or null when this window had none.
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Read(int64_t key);
+  /// The partition keys it holds.
+  std::vector<int64_t> keys() const {
+    std::vector<int64_t> out;
+    for (const auto& [key, index] : batch_of_key_) out.push_back(key);
+    return out;
+  }
+  /// Closes the file for reading (it is deleted in the destructor).
+  void Release();
+
+ private:
+  SpillFile() = default;
+  std::string path_;
+  std::map<int64_t, int> batch_of_key_;
+  std::shared_ptr<arrow::ipc::RecordBatchFileReader> reader_;
+  std::shared_ptr<arrow::io::RandomAccessFile> file_;
+};
+
+}  // namespace pgtide::sink
