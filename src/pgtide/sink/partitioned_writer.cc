@@ -9,8 +9,8 @@
 #include <parquet/properties.h>
 
 #include <algorithm>
-#include <set>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "pgtide/common/exit_code.h"
@@ -246,7 +246,6 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
     arrow_props.store_schema();
-
     ARROW_ASSIGN_OR_RAISE(p->writer, parquet::arrow::FileWriter::Open(
                                          *schema_, arrow::default_memory_pool(), p->sink,
                                          props.build(), arrow_props.build()));
@@ -283,9 +282,8 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
 arrow::Result<std::vector<StagedFile>> PartitionedWriter::Close() {
   // Every partition in key order: its buffered rows, then what was spilled for it, then
   // what the last window holds; each written out before the next partition starts, so
-  // memory holds one partition's row group at a time.
-  // Once anything was spilled, the last window goes too, so the partitions below are
-  // written with nothing else in memory.
+  // memory holds one partition's row group at a time. Once anything was spilled, the last
+  // window is spilled too, so nothing else stays in memory meanwhile.
   if (!spills_.empty()) ARROW_RETURN_NOT_OK(SpillWindow());
   ARROW_ASSIGN_OR_RAISE(auto last_window, GroupWindow());
   std::map<int64_t, std::shared_ptr<arrow::RecordBatch>> in_window(last_window.begin(),
