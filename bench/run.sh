@@ -213,7 +213,7 @@ main() {
   source "$envfile"
   export PGTIDE_BIN BENCH ROOT PEERS_DIR WORK
   export JDBC_JAR=$PEERS_DIR/jars/postgresql-$PGJDBC_VERSION.jar
-  export ORDERS_SQL=${ORDERS_SQL:-$ROOT/../shared/bench/orders.sql}
+  export ORDERS_SQL=${ORDERS_SQL:-$ROOT/tests/fixtures/orders.sql}
   "$(driver_python)" "$BENCH/bench.py"
 }
 

@@ -12,7 +12,7 @@ export PGTIDE_SOURCE=$PGTIDE_TEST_PG_URI
 psql() { command psql "$PGTIDE_TEST_PG_URI" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 echo "== sample data: orders (${DEMO_ROWS:-100000} rows), customers, events (partitioned), countries, \"Sales\".\"Order Items\""
-psql -v rows="${DEMO_ROWS:-100000}" -f "${ORDERS_SQL:-../shared/bench/orders.sql}"
+psql -v rows="${DEMO_ROWS:-100000}" -f "${ORDERS_SQL:-tests/fixtures/orders.sql}"
 psql -f scripts/demo/sample.sql
 rm -rf demo-lake
 

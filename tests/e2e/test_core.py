@@ -15,9 +15,7 @@ from conftest import (REPO, all_parquet, assert_lake_equals_pg, assert_lake_hist
                       lake_files, pg_max_cursor, read_lake_arrow, read_state, run_ids_of,
                       run_pgtide, snapshot, table_path)
 
-ORDERS_SQL = pathlib.Path("/work/shared/bench/orders.sql")
-if not ORDERS_SQL.exists():  # a clone next to the shared folder
-    ORDERS_SQL = REPO.parent / "shared" / "bench" / "orders.sql"
+ORDERS_SQL = REPO / "tests" / "fixtures" / "orders.sql"
 
 # Every type issue 3 names, plus one without a native mapping (inet -> text, with a warning).
 ALL_TYPES_DDL = """

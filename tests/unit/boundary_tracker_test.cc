@@ -1,10 +1,10 @@
-#include "pgtide/job/boundary_tracker.h"
+#include "pgtide/state/boundary_tracker.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace pgtide::job {
+namespace pgtide::state {
 namespace {
 
 const uint8_t* Bytes(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
@@ -55,4 +55,4 @@ TEST(BoundaryTracker, IntegerCursorsFollowTheMaximumMinusLookback) {
 }
 
 }  // namespace
-}  // namespace pgtide::job
+}  // namespace pgtide::state

@@ -5,8 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "pgtide/sink/lake_names.h"
+
 namespace pgtide::job {
 namespace {
+
+using sink::FilePrefix;
+using sink::NewRunId;
+using sink::RunIdOfFile;
 
 TEST(FileSweeper, RunIdsSortByTimeAndParseBack) {
   std::string id = NewRunId();
@@ -26,7 +32,7 @@ TEST(FileSweeper, RemovesUncommittedAndSupersededFilesOnly) {
   touch("s/t/d=1/part-20240104T000000Z-dddddd-00000.parquet");  // died before commit
   touch("s/t/d=1/.part-20240104T000000Z-dddddd-00001.parquet.tmp-1234");
   touch("s/t/d=1/someone-elses.parquet");
-  auto store = sink::ObjectStore::Open(dir.string());
+  auto store = storage::ObjectStore::Open(dir.string());
   ASSERT_TRUE(store.ok());
   int deleted = 0;
   auto kept = SweepTableFolder(store->get(), "s/t", "20240103T000000Z-cccccc",

@@ -8,7 +8,7 @@ namespace pgtide::sink {
 namespace {
 
 TEST(DatePartitioning, TimestampsGoToTheirUtcDate) {
-  DatePartitioning p(DatePartitioning::Source::kTimestamp, "updated_at");
+  DatePartitioning p(source::CursorKind::kTimestamptz, "updated_at");
   EXPECT_EQ(p.column(), "updated_at_date");
   // PostgreSQL counts from 2000-01-01: 0 is 2000-01-01 00:00:00.
   EXPECT_EQ(p.FolderOf(p.KeyOf(0, false)), "updated_at_date=2000-01-01");
@@ -19,7 +19,7 @@ TEST(DatePartitioning, TimestampsGoToTheirUtcDate) {
 }
 
 TEST(DatePartitioning, DatesAndNone) {
-  DatePartitioning d(DatePartitioning::Source::kDate, "day");
+  DatePartitioning d(source::CursorKind::kDate, "day");
   EXPECT_EQ(d.FolderOf(d.KeyOf(1, false)), "day_date=2000-01-02");
   DatePartitioning none;
   EXPECT_FALSE(none.enabled());

@@ -7,7 +7,7 @@
 
 #include "pgtide/cli/commands.h"
 #include "pgtide/common/exit_code.h"
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 
 #ifndef PGTIDE_VERSION
 #define PGTIDE_VERSION "0.0.0"
@@ -51,6 +51,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pgtide: internal error: %s\n", e.what());
     rc = static_cast<int>(ExitCode::kInternal);
   }
-  pgtide::sink::FinalizeStorage();
+  pgtide::storage::FinalizeStorage();
   return rc;
 }

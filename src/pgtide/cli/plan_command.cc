@@ -5,20 +5,13 @@
 #include "pgtide/cli/commands.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
-#include "pgtide/job/table_plan.h"
-#include "pgtide/state/state_store.h"
+#include "pgtide/job/preflight.h"
 
 namespace pgtide::cli {
 
 static arrow::Status Plan(job::RunOptions& opts) {
-  ARROW_ASSIGN_OR_RAISE(auto conn, source::Connection::Open(opts.connect));
-  state::StateFile stored;
-  if (!opts.state.empty()) {
-    ARROW_ASSIGN_OR_RAISE(auto state, state::StateStore::Open(opts.state, opts.s3));
-    ARROW_ASSIGN_OR_RAISE(stored, state->Load());
-  }
-  ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(conn.get(), opts.discover));
-  ARROW_ASSIGN_OR_RAISE(auto plans, job::PlanTables(tables, stored, opts));
+  ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/false));
+  const auto& plans = pre.plans;
   size_t w = 5;
   for (const auto& p : plans) w = std::max(w, p.table.qualified_name().size());
   std::printf("%s\n", fmt::format("{:<{}}  {:<4}  {:<22}  {:<12}  {:>12}  {}", "table", w,

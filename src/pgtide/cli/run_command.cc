@@ -7,11 +7,12 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
-#include "pgtide/job/file_sweeper.h"
+#include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
+#include "pgtide/job/state_file_commit.h"
+#include "pgtide/sink/lake_names.h"
 #include "pgtide/runlog/log_upload.h"
 #include "pgtide/runlog/run_summary.h"
-#include "pgtide/state/state_store.h"
 
 namespace pgtide::cli {
 
@@ -23,40 +24,23 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
                       std::vector<job::TableResult>* results) {
   LogInfo("pgtide run {} starting: job {}, environment {}, load type {}", info->run_id,
           opts.job_name, opts.environment, info->load_type);
-  ARROW_ASSIGN_OR_RAISE(auto conn, source::Connection::Open(opts.connect));
-  info->source = conn->description();
-  LogInfo("connected to {} (server {}, TimeZone {})", info->source, conn->server_version(),
-          conn->server_timezone());
-
-  // Check every location before reading any data: a bad state file or an unwritable output
-  // stops the run with nothing written.
-  ARROW_ASSIGN_OR_RAISE(auto state, state::StateStore::Open(opts.state, opts.s3));
-  info->state = state->location();
-  ARROW_ASSIGN_OR_RAISE(auto stored, state->Load());
-  LogInfo("state file {}: {} table marks", state->location(), stored.rows().size());
-  ARROW_ASSIGN_OR_RAISE(auto output, sink::ObjectStore::Open(opts.output, opts.s3));
-  info->output = output->location();
-  ARROW_RETURN_NOT_OK(output->CheckWritable());
-  ARROW_RETURN_NOT_OK(state->CheckWritable());
-
-  ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(conn.get(), opts.discover));
-  ARROW_ASSIGN_OR_RAISE(auto plans, job::PlanTables(tables, stored, opts));
-  if (plans.empty()) {
-    LogWarning("no table matched: schemas {}, include {}, exclude {}",
-               fmt::join(opts.discover.schemas, ","), fmt::join(opts.discover.include, ","),
-               fmt::join(opts.discover.exclude, ","));
-  }
+  ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/true));
+  info->source = pre.conn->description();
+  info->state = pre.state->location();
+  info->output = pre.output->location();
+  const auto& plans = pre.plans;
   LogInfo("{} tables to load, {} at a time", plans.size(), opts.jobs);
 
   job::RunContext ctx;
   ctx.run_id = info->run_id;
   ctx.options = &opts;
-  ctx.output = output;
-  ctx.state = state.get();
+  ctx.output = pre.output;
+  job::StateFileCommit commit(pre.output, pre.state.get());
+  ctx.commit = &commit;
   job::RunProgress run_progress(plans.size());
   {
     ProgressLine line(&plans, &run_progress, progress);
-    *results = job::RunTables(&ctx, plans, &run_progress, std::move(conn));
+    *results = job::RunTables(&ctx, plans, &run_progress, std::move(pre.conn));
   }
   return arrow::Status::OK();
 }
@@ -66,7 +50,7 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progres
 int RunCommand(CliValues* values) {
   runlog::RunInfo info;
   info.started_micros = NowMicros();
-  info.run_id = job::NewRunId(info.started_micros);
+  info.run_id = sink::NewRunId(info.started_micros);
   info.job_name = values->run.job_name;
   info.environment = values->run.environment;
   info.load_type = values->load_type;
@@ -84,7 +68,7 @@ int RunCommand(CliValues* values) {
              static_cast<int>(code));
   } else {
     for (const auto& r : results) {
-      if (r.status != "ok") code = ExitCode::kTablesFailed;
+      if (r.status != job::TableStatus::kOk) code = ExitCode::kTablesFailed;
     }
   }
   info.finished_micros = NowMicros();

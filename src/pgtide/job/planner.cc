@@ -3,22 +3,11 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
 #include "pgtide/job/table_plan.h"
-#include "pgtide/source/pg_types.h"
+#include "pgtide/source/cursor.h"
 
 namespace pgtide::job {
 
 const char* LoadTypeName(LoadType t) { return t == LoadType::kFull ? "full" : "cdc"; }
-
-static CursorKind KindOf(const source::ColumnInfo& c) {
-  if (c.elem_oid != 0) return CursorKind::kNone;
-  switch (c.base_oid) {
-    case source::kTimestamptz: return CursorKind::kTimestamptz;
-    case source::kTimestamp: return CursorKind::kTimestamp;
-    case source::kDate: return CursorKind::kDate;
-    case source::kInt2: case source::kInt4: case source::kInt8: return CursorKind::kInteger;
-    default: return CursorKind::kNone;
-  }
-}
 
 arrow::Result<std::vector<TablePlan>> PlanTables(const std::vector<source::TableInfo>& tables,
                                                  const state::StateFile& state,
@@ -44,7 +33,8 @@ arrow::Result<std::vector<TablePlan>> PlanTables(const std::vector<source::Table
                    "42703");
     }
     if (p.cursor_index >= 0) {
-      p.cursor_kind = KindOf(t.columns[p.cursor_index]);
+      p.cursor_kind = source::CursorKindOfType(t.columns[p.cursor_index].base_oid,
+                                               t.columns[p.cursor_index].elem_oid);
       if (p.cursor_kind == CursorKind::kNone) {
         return Error(ExitCode::kUsage,
                      fmt::format("cursor column \"{}\" of table {} has type {}; a cursor must "
@@ -53,13 +43,7 @@ arrow::Result<std::vector<TablePlan>> PlanTables(const std::vector<source::Table
       }
     }
     p.table_dir = EncodePathSegment(t.schema) + "/" + EncodePathSegment(t.name);
-    if (p.cursor_kind == CursorKind::kTimestamp || p.cursor_kind == CursorKind::kTimestamptz) {
-      p.partitioning = sink::DatePartitioning(sink::DatePartitioning::Source::kTimestamp,
-                                              p.cursor_column);
-    } else if (p.cursor_kind == CursorKind::kDate) {
-      p.partitioning = sink::DatePartitioning(sink::DatePartitioning::Source::kDate,
-                                              p.cursor_column);
-    }
+    p.partitioning = sink::DatePartitioning(p.cursor_kind, p.cursor_column);
     if (const auto* s = state.Find(name)) p.stored = *s;
 
     LoadType requested = options.load_type;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 #include "pgtide/sink/partitioned_writer.h"
 #include "pgtide/source/catalog.h"
 #include "pgtide/source/connection.h"
@@ -35,7 +35,7 @@ struct RunOptions {
   std::string environment = "dev";
   int jobs = 1;             // tables loaded at the same time
   sink::WriterOptions writer;
-  sink::S3Settings s3;
+  storage::S3Settings s3;
   /// Extra overlap re-scanned by cdc for cursors set by application clocks: an interval
   /// for time cursors ("5 minutes"), a count for integer cursors. Rows already written are
   /// still recognised and not written twice.

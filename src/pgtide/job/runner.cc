@@ -19,7 +19,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
                                    RunProgress* progress,
                                    std::unique_ptr<source::Connection> first) {
   std::vector<TableResult> results(plans.size());
-  TableCommitter committer(ctx, [&](size_t i) {
+  TableCommitter committer(ctx->commit, [&](size_t i) {
     progress->running[i] = 0;
     progress->tables_done++;
   });
@@ -35,9 +35,9 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
         if (!conn) {
           auto c = source::Connection::Open(ctx->options->connect);
           if (!c.ok()) {
-            r.status = "failed";
+            r.status = TableStatus::kFailed;
             r.error = c.status().message();
-            r.exit_code = static_cast<int>(ExitCodeOf(c.status()));
+            r.error_class = ErrorClassOf(c.status());
             LogError("table {} failed: {}", r.table, r.error);
             progress->running[i] = 0;
             progress->tables_done++;
@@ -49,7 +49,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
         auto table = loader.Stage(plans[i], &r, &progress->rows[i]);
         if (!table.ok()) {
           // A broken connection is replaced for the next table.
-          if (PQstatus(conn->raw()) != CONNECTION_OK) conn.reset();
+          if (!conn->is_healthy()) conn.reset();
           progress->running[i] = 0;
           progress->tables_done++;
           continue;
@@ -64,9 +64,9 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           staged.pop_front();
         }
       } catch (const std::exception& e) {
-        r.status = "failed";
+        r.status = TableStatus::kFailed;
         r.error = e.what();
-        r.exit_code = static_cast<int>(ExitCode::kInternal);
+        r.error_class = ErrorClass::kInternal;
         LogError("table {} failed: {}", r.table, e.what());
         conn.reset();
         progress->running[i] = 0;

@@ -1,16 +1,13 @@
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
+#include "pgtide/job/bounded_worker.h"
 #include "pgtide/job/staged_table.h"
-#include "pgtide/job/table_loader.h"
+#include "pgtide/job/table_commit.h"
 
 namespace pgtide::job {
 
@@ -18,15 +15,13 @@ namespace pgtide::job {
 /// a table's durable commit (fsync of each file and its folder, then of the state file and
 /// its folder) overlaps the next table's scan instead of following it.
 ///
-/// Tables that are waiting when the committer gets to them are committed as a group: their
-/// files are published together from a few threads, and their state lines are written in one
-/// replace of the state file. The protocol per table is unchanged — no line is written
-/// before every file of its table is published, and a table that fails leaves its line
-/// as it was.
+/// Tables that are waiting when the committer gets to them are committed as a group through
+/// one TableCommitTarget::Commit call (today: one parallel publish, one state-file write).
+/// A table that fails leaves its line as it was.
 class TableCommitter {
  public:
   /// `on_done(index)` runs on the committer thread after each table, committed or failed.
-  TableCommitter(RunContext* ctx, std::function<void(size_t)> on_done);
+  TableCommitter(TableCommitTarget* target, std::function<void(size_t)> on_done);
   ~TableCommitter();
 
   /// Queues a staged table; the future is ready once it is committed or failed.
@@ -35,16 +30,11 @@ class TableCommitter {
   void Drain();
 
  private:
-  void Run();
-  void CommitGroup(std::vector<std::unique_ptr<StagedTable>>& group);
+  arrow::Status CommitGroup(std::vector<std::unique_ptr<StagedTable>>& group);
 
-  RunContext* ctx_;
+  TableCommitTarget* target_;
   std::function<void(size_t)> on_done_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<StagedTable>> queue_;
-  bool closing_ = false;
-  std::thread thread_;
+  BoundedWorker<std::unique_ptr<StagedTable>> worker_;  // last: its thread uses the above
 };
 
 }  // namespace pgtide::job

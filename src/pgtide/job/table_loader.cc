@@ -8,12 +8,12 @@
 #include "pgtide/common/identifiers.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
-#include "pgtide/job/boundary_tracker.h"
 #include "pgtide/job/file_sweeper.h"
-#include "pgtide/job/scan_window.h"
 #include "pgtide/job/staged_table.h"
 #include "pgtide/job/writer_pipe.h"
+#include "pgtide/sink/lake_names.h"
 #include "pgtide/source/copy_decoder.h"
+#include "pgtide/state/next_mark.h"
 
 namespace pgtide::job {
 
@@ -30,22 +30,7 @@ std::string BuildCopySql(const TablePlan& plan, const std::string& predicate) {
                      predicate.empty() ? "" : " WHERE " + predicate);
 }
 
-std::string FormatCursor(CursorKind kind, int64_t raw) {
-  switch (kind) {
-    case CursorKind::kTimestamptz:
-    case CursorKind::kTimestamp:
-      if (raw == INT64_MAX) return "infinity";
-      if (raw == INT64_MIN) return "-infinity";
-      return FormatPgTimestamp(raw + kPgEpochShiftMicros, kind == CursorKind::kTimestamptz);
-    case CursorKind::kDate:
-      if (raw == INT32_MAX) return "infinity";
-      if (raw == INT32_MIN) return "-infinity";
-      return FormatDate(raw + kPgEpochShiftDays);
-    default: return std::to_string(raw);
-  }
-}
-
-arrow::Status TableLoader::Scan(const TablePlan& plan, BoundaryTracker* tracker,
+arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
                                 PartitionedWriterPipe* pipe,
                                 std::atomic<int64_t>* progress_rows) {
   ARROW_ASSIGN_OR_RAISE(auto decoder,
@@ -84,124 +69,28 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, BoundaryTracker* tracker,
   return pipe->Push(std::move(last));
 }
 
+const char* TableStatusName(TableStatus s) {
+  switch (s) {
+    case TableStatus::kOk: return "ok";
+    case TableStatus::kFailed: return "failed";
+    default: return "pending";
+  }
+}
+
 arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
     const TablePlan& plan, TableResult* r, std::atomic<int64_t>* progress_rows) {
   auto staged = std::make_unique<StagedTable>();
   staged->start = std::chrono::steady_clock::now();
   staged->plan = &plan;
   staged->result = r;
-  const std::string name = plan.table.qualified_name();
-  const auto& opts = *ctx_->options;
-  r->table = name;
+  staged->change.table = plan.table.qualified_name();
+  r->table = plan.table.qualified_name();
   r->mode = LoadTypeName(plan.mode);
   r->reason = plan.reason;
   if (plan.stored) r->old_mark = plan.stored->max_updated_at;
   for (const auto& w : plan.warnings) LogWarning("{}", w);
 
-  auto st = [&]() -> arrow::Status {
-    // 1. Sweep what no commit accounts for.
-    int deleted = 0;
-    std::string committed = plan.stored ? plan.stored->committed_run : "";
-    std::string full_run = plan.stored ? plan.stored->full_run : "";
-    ARROW_ASSIGN_OR_RAISE(auto existing, SweepTableFolder(ctx_->output.get(), plan.table_dir,
-                                                          committed, full_run, &deleted));
-    // 2. Horizon, snapshot, scan.
-    ARROW_ASSIGN_OR_RAISE(ScanWindow window, OpenScanWindow(conn_, plan, opts));
-    if (window.hidden_sessions > 0) {
-      LogWarning("table {}: {} session(s) of other roles hide their transaction start from "
-                 "this role, so rows they commit late may be missed. HINT: GRANT "
-                 "pg_read_all_stats TO the pgtide role", name, window.hidden_sessions);
-    }
-    std::unique_ptr<BoundaryTracker> tracker;
-    if (plan.cursor_index >= 0) {
-      std::vector<RowHash> previous;
-      if (plan.mode == LoadType::kCdc && plan.stored) previous = plan.stored->boundary;
-      int64_t lookback = 0;
-      if (plan.cursor_kind == CursorKind::kInteger) {
-        ARROW_ASSIGN_OR_RAISE(lookback, IntegerLookback(opts.lookback));
-      }
-      tracker = std::make_unique<BoundaryTracker>(previous, window.horizon_raw, lookback,
-                                                  window.clock_raw);
-    }
-    std::string sql = BuildCopySql(plan, window.predicate);
-    LogDebug("table {}: {}", name, sql);
-    ARROW_RETURN_NOT_OK(conn_->StartCopyOut(sql));
-
-    arrow::FieldVector fields;
-    for (const auto& c : plan.columns) fields.push_back(c.field);
-    ARROW_ASSIGN_OR_RAISE(auto writer, sink::PartitionedWriter::Make(
-                                           ctx_->output, plan.table_dir, arrow::schema(fields),
-                                           plan.partitioning, FilePrefix(ctx_->run_id),
-                                           opts.writer));
-    staged->pipe = std::make_unique<PartitionedWriterPipe>(std::move(writer));
-    auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress_rows);
-    (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
-    ARROW_RETURN_NOT_OK(scanned);
-    const int64_t rows = staged->pipe->rows_pushed();
-    if (tracker) {
-      r->skipped_rows = tracker->skipped();
-      r->future_rows = tracker->future_rows();
-      if (tracker->future_rows() > 0) {
-        LogWarning("table {}: {} row(s) have a cursor beyond the database clock (up to {}); "
-                   "they are written now, recognised and not written again, and the mark "
-                   "stays at the clock", name, tracker->future_rows(),
-                   FormatCursor(plan.cursor_kind, *tracker->max_future()));
-      }
-    }
-    // 3. The table's next state line, written by the committer once its files are out.
-    if (plan.cursor_index < 0) {
-      // No cursor: nothing to resume from, but the full_run marks older files superseded.
-      state::TableState s;
-      s.table_name = name;
-      s.committed_run = ctx_->run_id;
-      s.full_run = ctx_->run_id;
-      s.updated_at = FormatIsoMicros(NowMicros());
-      staged->line = std::move(s);
-    } else if (plan.mode == LoadType::kFull || rows > 0) {
-      state::TableState s;
-      s.table_name = name;
-      s.cursor_column = plan.cursor_column;
-      s.committed_run = ctx_->run_id;
-      s.full_run = plan.mode == LoadType::kFull ? ctx_->run_id : full_run;
-      s.max_updated_at = plan.mode == LoadType::kCdc ? plan.stored->max_updated_at : "";
-      if (auto m = tracker->max_written()) {
-        s.max_updated_at = FormatCursor(plan.cursor_kind, *m);
-        // Late commits can land below the previous maximum: keep the higher one, compared
-        // by PostgreSQL itself so any format of an older line is understood.
-        if (plan.mode == LoadType::kCdc && !r->old_mark.empty()) {
-          std::string type = plan.cursor_kind == CursorKind::kInteger ? "bigint"
-                             : plan.cursor_kind == CursorKind::kDate  ? "date"
-                             : plan.cursor_kind == CursorKind::kTimestamp ? "timestamp"
-                                                                          : "timestamptz";
-          ARROW_ASSIGN_OR_RAISE(
-              auto g, conn_->Exec(fmt::format("SELECT greatest($1::{0}, $2::{0})::text", type),
-                                  {r->old_mark, s.max_updated_at}));
-          s.max_updated_at = source::GetText(g.get(), 0, 0);
-        }
-      }
-      s.boundary = tracker->TakeBoundary();
-      if (plan.cursor_kind == CursorKind::kInteger) {
-        auto t = tracker->final_threshold();
-        s.resume_from = t ? std::to_string(*t)
-                          : (plan.stored ? plan.stored->resume_from : "");
-      } else {
-        s.resume_from = window.horizon_text;
-      }
-      s.updated_at = FormatIsoMicros(NowMicros());
-      r->new_mark = s.max_updated_at;
-      r->resume_from = s.resume_from;
-      staged->line = std::move(s);
-    } else {
-      r->new_mark = r->old_mark;  // nothing new: the line stays exactly as it was
-    }
-    // 4. A full load replaces the table: the files it supersedes go after its commit.
-    if (plan.mode == LoadType::kFull) {
-      for (auto& f : existing) {
-        if (RunIdOfFile(f) < ctx_->run_id) staged->superseded.push_back(std::move(f));
-      }
-    }
-    return arrow::Status::OK();
-  }();
+  arrow::Status st = StageSteps(plan, r, staged.get(), progress_rows);
   if (!st.ok()) {
     if (staged->pipe) staged->pipe->Abort();
     ReportTable(plan, r, st, staged->start);
@@ -210,20 +99,134 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
   return staged;
 }
 
+arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
+                                      StagedTable* staged, std::atomic<int64_t>* progress_rows) {
+  const std::string name = plan.table.qualified_name();
+  const auto& opts = *ctx_->options;
+  // 1. Sweep what no commit accounts for.
+  int deleted = 0;
+  ARROW_ASSIGN_OR_RAISE(
+      auto existing,
+      SweepTableFolder(ctx_->output.get(), plan.table_dir,
+                       plan.stored ? plan.stored->committed_run : "",
+                       plan.stored ? plan.stored->full_run : "", &deleted));
+
+  // 2. Horizon, then the snapshot.
+  source::ScanRequest request;
+  request.cursor_column = plan.cursor_index >= 0 ? plan.cursor_column : "";
+  request.cursor_kind = plan.cursor_kind;
+  request.incremental = plan.mode == LoadType::kCdc;
+  if (plan.stored) {
+    request.resume_from = plan.stored->resume_from;
+    request.max_written = plan.stored->max_updated_at;
+  }
+  request.cursor_timezone = opts.cursor_timezone;
+  request.lookback = opts.lookback;
+  ARROW_ASSIGN_OR_RAISE(source::ScanWindow window, source::OpenScanWindow(conn_, request));
+  if (window.hidden_sessions > 0) {
+    LogWarning("table {}: {} session(s) of other roles hide their transaction start from "
+               "this role, so rows they commit late may be missed. HINT: GRANT "
+               "pg_read_all_stats TO the pgtide role", name, window.hidden_sessions);
+  }
+  std::unique_ptr<state::BoundaryTracker> tracker;
+  if (plan.cursor_index >= 0) {
+    std::vector<RowHash> previous;
+    if (plan.mode == LoadType::kCdc && plan.stored) previous = plan.stored->boundary;
+    int64_t lookback = 0;
+    if (plan.cursor_kind == CursorKind::kInteger) {
+      ARROW_ASSIGN_OR_RAISE(lookback, source::IntegerLookback(opts.lookback));
+    }
+    tracker = std::make_unique<state::BoundaryTracker>(previous, window.horizon_raw, lookback,
+                                                       window.clock_raw);
+  }
+
+  // 3. Scan into the writer.
+  std::string sql = BuildCopySql(plan, window.predicate);
+  LogDebug("table {}: {}", name, sql);
+  ARROW_RETURN_NOT_OK(conn_->StartCopyOut(sql));
+  arrow::FieldVector fields;
+  for (const auto& c : plan.columns) fields.push_back(c.field);
+  ARROW_ASSIGN_OR_RAISE(auto writer, sink::PartitionedWriter::Make(
+                                         ctx_->output, plan.table_dir, arrow::schema(fields),
+                                         plan.partitioning, sink::FilePrefix(ctx_->run_id),
+                                         opts.writer));
+  staged->pipe = std::make_unique<PartitionedWriterPipe>(std::move(writer), plan.partitioning);
+  auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress_rows);
+  (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
+  ARROW_RETURN_NOT_OK(scanned);
+
+  // 4. The next state line, and what a full load replaces (deleted after its commit).
+  ARROW_RETURN_NOT_OK(DecideNextLine(plan, window, tracker.get(),
+                                     staged->pipe->rows_pushed(), r, staged));
+  if (plan.mode == LoadType::kFull) {
+    for (auto& f : existing) {
+      if (sink::RunIdOfFile(f) < ctx_->run_id) staged->change.superseded.push_back(std::move(f));
+    }
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
+                                          const source::ScanWindow& window,
+                                          state::BoundaryTracker* tracker, int64_t rows,
+                                          TableResult* r, StagedTable* staged) {
+  const std::string name = plan.table.qualified_name();
+  state::MarkInputs in;
+  in.table_name = name;
+  in.run_id = ctx_->run_id;
+  in.now_iso = FormatIsoMicros(NowMicros());
+  in.has_cursor = plan.cursor_index >= 0;
+  in.full_load = plan.mode == LoadType::kFull;
+  in.cursor_column = plan.cursor_column;
+  in.cursor_kind = plan.cursor_kind;
+  in.stored = plan.stored ? &*plan.stored : nullptr;
+  in.rows_written = rows;
+  in.horizon_text = window.horizon_text;
+  if (tracker) {
+    r->skipped_rows = tracker->skipped();
+    r->future_rows = tracker->future_rows();
+    if (tracker->future_rows() > 0) {
+      LogWarning("table {}: {} row(s) have a cursor beyond the database clock (up to {}); "
+                 "they are written now, recognised and not written again, and the mark "
+                 "stays at the clock", name, tracker->future_rows(),
+                 source::FormatCursor(plan.cursor_kind, *tracker->max_future()));
+    }
+    in.max_written = tracker->max_written();
+    in.boundary = tracker->TakeBoundary();
+    in.final_threshold = tracker->final_threshold();
+  }
+  auto greatest = [this](const std::string& type, const std::string& a,
+                         const std::string& b) -> arrow::Result<std::string> {
+    ARROW_ASSIGN_OR_RAISE(
+        auto g, conn_->Exec(fmt::format("SELECT greatest($1::{0}, $2::{0})::text", type), {a, b}));
+    return g.Text(0, 0);
+  };
+  ARROW_ASSIGN_OR_RAISE(staged->change.line, state::NextStateLine(in, greatest));
+  if (staged->change.line) {
+    if (in.has_cursor) {
+      r->new_mark = staged->change.line->max_updated_at;
+      r->resume_from = staged->change.line->resume_from;
+    }
+  } else {
+    r->new_mark = r->old_mark;  // nothing new: the line stays exactly as it was
+  }
+  return arrow::Status::OK();
+}
+
 void ReportTable(const TablePlan& plan, TableResult* r, const arrow::Status& st,
                  std::chrono::steady_clock::time_point start) {
   const std::string name = plan.table.qualified_name();
   r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (st.ok()) {
-    r->status = "ok";
+    r->status = TableStatus::kOk;
     LogInfo("table {}: {} load wrote {} rows in {} files ({} bytes) in {:.2f}s; mark {} -> {}",
             name, r->mode, r->rows, r->files, r->bytes, r->seconds,
             r->old_mark.empty() ? "(none)" : r->old_mark,
             r->new_mark.empty() ? "(none)" : r->new_mark);
   } else {
-    r->status = "failed";
+    r->status = TableStatus::kFailed;
     r->error = st.message();
-    r->exit_code = static_cast<int>(ExitCodeOf(st));
+    r->error_class = ErrorClassOf(st);
     r->new_mark.clear();  // not advanced
     r->resume_from.clear();
     LogError("table {} failed: {}\nDETAIL: its state line was not changed; the next run "

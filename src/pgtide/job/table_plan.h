@@ -7,12 +7,13 @@
 #include "pgtide/job/run_options.h"
 #include "pgtide/sink/partitioning.h"
 #include "pgtide/source/catalog.h"
+#include "pgtide/source/cursor.h"
 #include "pgtide/source/type_mapping.h"
 #include "pgtide/state/state_file.h"
 
 namespace pgtide::job {
 
-enum class CursorKind { kNone, kTimestamptz, kTimestamp, kDate, kInteger };
+using source::CursorKind;
 
 /// What a run will do with one table, decided before any data moves.
 struct TablePlan {

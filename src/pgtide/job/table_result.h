@@ -3,14 +3,21 @@
 #include <cstdint>
 #include <string>
 
+#include "pgtide/common/error_catalogue.h"
+
 namespace pgtide::job {
+
+enum class TableStatus { kPending, kOk, kFailed };
+
+/// "pending", "ok", "failed": as the summary and the JSON run summary print it.
+const char* TableStatusName(TableStatus s);
 
 /// The outcome of one table in a run, for the summary table and the JSON run summary.
 struct TableResult {
   std::string table;
   std::string mode;          // full / cdc
   std::string reason;        // why that mode
-  std::string status = "pending";  // ok, failed, skipped
+  TableStatus status = TableStatus::kPending;
   int64_t rows = 0;
   int64_t files = 0;
   int64_t bytes = 0;
@@ -21,7 +28,7 @@ struct TableResult {
   std::string resume_from;
   double seconds = 0;
   std::string error;
-  int exit_code = 0;
+  ErrorClass error_class = ErrorClass::kNone;
 };
 
 }  // namespace pgtide::job

@@ -3,74 +3,42 @@
 namespace pgtide::job {
 
 PartitionedWriterPipe::PartitionedWriterPipe(std::unique_ptr<sink::PartitionedWriter> writer,
+                                             sink::DatePartitioning partitioning,
                                              size_t max_queued)
-    : writer_(std::move(writer)), max_queued_(max_queued) {
-  thread_ = std::thread([this] { Run(); });
-}
+    : writer_(std::move(writer)),
+      partitioning_(std::move(partitioning)),
+      worker_([this](std::vector<source::DecodedBatch>& b) { return Write(b); }, max_queued) {}
 
 PartitionedWriterPipe::~PartitionedWriterPipe() { Abort(); }
 
-void PartitionedWriterPipe::Run() {
-  while (true) {
-    source::DecodedBatch batch;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;
-      batch = std::move(queue_.front());
-      queue_.pop_front();
+arrow::Status PartitionedWriterPipe::Write(std::vector<source::DecodedBatch>& batches) {
+  for (auto& b : batches) {
+    keys_.clear();
+    if (partitioning_.enabled()) {
+      const size_t n = b.cursor.size();
+      keys_.resize(n);
+      for (size_t i = 0; i < n; ++i) keys_[i] = partitioning_.KeyOf(b.cursor[i], b.cursor_null[i]);
     }
-    cv_.notify_all();
-    arrow::Status st;
-    try {
-      st = writer_->Write(batch);
-    } catch (const std::exception& e) {
-      st = arrow::Status::UnknownError("writer thread: ", e.what());
-    }
-    if (!st.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = st;
-      queue_.clear();
-      closing_ = true;
-      cv_.notify_all();
-      return;
-    }
+    ARROW_RETURN_NOT_OK(writer_->Write(b.batch, keys_));
   }
-}
-
-arrow::Status PartitionedWriterPipe::Push(source::DecodedBatch batch) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < max_queued_ || closing_; });
-  if (!error_.ok()) return error_;
-  if (closing_) return arrow::Status::Invalid("writer is closed");
-  rows_pushed_ += batch.batch ? batch.batch->num_rows() : 0;
-  batches_pushed_ += 1;
-  queue_.push_back(std::move(batch));
-  cv_.notify_all();
   return arrow::Status::OK();
 }
 
-void PartitionedWriterPipe::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    closing_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+arrow::Status PartitionedWriterPipe::Push(source::DecodedBatch batch) {
+  const int64_t rows = batch.batch ? batch.batch->num_rows() : 0;
+  ARROW_RETURN_NOT_OK(worker_.Push(std::move(batch)));
+  rows_pushed_ += rows;
+  batches_pushed_ += 1;
+  return arrow::Status::OK();
 }
 
-arrow::Result<std::vector<sink::StagedFile>> PartitionedWriterPipe::Close() {
-  Stop();
-  if (!error_.ok()) return error_;
+arrow::Result<std::vector<storage::StagedFile>> PartitionedWriterPipe::Close() {
+  ARROW_RETURN_NOT_OK(worker_.Close());
   return writer_->Close();
 }
 
 void PartitionedWriterPipe::Abort() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.clear();
-  }
-  Stop();
+  worker_.Abort();
   if (writer_) writer_->Abort();
 }
 

@@ -7,17 +7,17 @@
 
 namespace pgtide::runlog {
 
-static arrow::Status WriteBoth(const std::string& folder, const sink::S3Settings& s3,
+static arrow::Status WriteBoth(const std::string& folder, const storage::S3Settings& s3,
                                const std::string& base, const std::string& log,
                                const std::string& summary, std::string* where) {
-  ARROW_ASSIGN_OR_RAISE(auto store, sink::ObjectStore::Open(folder, s3));
+  ARROW_ASSIGN_OR_RAISE(auto store, storage::ObjectStore::Open(folder, s3));
   ARROW_RETURN_NOT_OK(store->WriteSmall(base + ".log", log));
   ARROW_RETURN_NOT_OK(store->WriteSmall(base + ".summary.json", summary));
   *where = store->Describe(base + ".log");
   return arrow::Status::OK();
 }
 
-std::string UploadRunLog(const std::string& log_folder, const sink::S3Settings& s3,
+std::string UploadRunLog(const std::string& log_folder, const storage::S3Settings& s3,
                          const std::string& base_name, const std::string& log_text,
                          const std::string& summary_json) {
   std::string where;

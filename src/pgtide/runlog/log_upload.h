@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 
 namespace pgtide::runlog {
 
@@ -10,7 +10,7 @@ namespace pgtide::runlog {
 /// "<job>-<environment>-<start>.log" and "...summary.json". When that fails — a denied
 /// bucket, a full disk — both are kept in a local folder instead and the path is printed.
 /// Returns where the log went.
-std::string UploadRunLog(const std::string& log_folder, const sink::S3Settings& s3,
+std::string UploadRunLog(const std::string& log_folder, const storage::S3Settings& s3,
                          const std::string& base_name, const std::string& log_text,
                          const std::string& summary_json);
 

@@ -27,12 +27,12 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
   auto arr = nlohmann::ordered_json::array();
   for (const auto& t : tables) {
     rows += t.rows;
-    failed += t.status != "ok";
+    failed += t.status != job::TableStatus::kOk;
     nlohmann::ordered_json e;
     e["table"] = t.table;
     e["mode"] = t.mode;
     e["reason"] = t.reason;
-    e["status"] = t.status;
+    e["status"] = job::TableStatusName(t.status);
     e["rows"] = t.rows;
     e["files"] = t.files;
     e["bytes"] = t.bytes;
@@ -43,6 +43,7 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
     e["resume_from"] = t.resume_from;
     e["seconds"] = t.seconds;
     e["error"] = t.error;
+    e["error_class"] = InfoOf(t.error_class).name;
     arr.push_back(std::move(e));
   }
   j["tables_total"] = tables.size();
@@ -69,12 +70,12 @@ std::string SummaryTable(const std::vector<job::TableResult>& tables, double sec
   int failed = 0;
   for (const auto& t : tables) {
     out += fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", t.table, w,
-                       t.mode, t.status, t.rows, t.files, HumanBytes(t.bytes), t.seconds,
-                       t.status == "ok" ? t.new_mark : t.error.substr(0, t.error.find('\n')));
+                       t.mode, job::TableStatusName(t.status), t.rows, t.files, HumanBytes(t.bytes), t.seconds,
+                       t.status == job::TableStatus::kOk ? t.new_mark : t.error.substr(0, t.error.find('\n')));
     rows += t.rows;
     bytes += t.bytes;
     files += t.files;
-    failed += t.status != "ok";
+    failed += t.status != job::TableStatus::kOk;
   }
   out += fmt::format("{} tables ({} failed), {} rows, {} files, {} in {:.2f}s\n",
                      tables.size(), failed, rows, files, HumanBytes(bytes), seconds);

@@ -16,11 +16,11 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/sink/encoding_choice.h"
+#include "pgtide/sink/lake_names.h"
 #include "pgtide/sink/spill_file.h"
 
 namespace pgtide::sink {
 
-constexpr size_t kPublishThreads = 8;
 constexpr int64_t kColdBatches = 8;
 
 struct PartitionedWriter::Partition {
@@ -37,7 +37,7 @@ struct PartitionedWriter::Partition {
 };
 
 arrow::Result<std::unique_ptr<PartitionedWriter>> PartitionedWriter::Make(
-    std::shared_ptr<ObjectStore> store, std::string table_dir,
+    std::shared_ptr<storage::ObjectStore> store, std::string table_dir,
     std::shared_ptr<arrow::Schema> schema, DatePartitioning partitioning,
     std::string file_prefix, WriterOptions options) {
   auto w = std::unique_ptr<PartitionedWriter>(new PartitionedWriter());
@@ -52,8 +52,8 @@ arrow::Result<std::unique_ptr<PartitionedWriter>> PartitionedWriter::Make(
 
 PartitionedWriter::~PartitionedWriter() { Abort(); }
 
-arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
-  const auto& batch = decoded.batch;
+arrow::Status PartitionedWriter::Write(const std::shared_ptr<arrow::RecordBatch>& batch,
+                                       const std::vector<int64_t>& partition_keys) {
   const int64_t n = batch->num_rows();
   ++batch_seq_;
   if (n > 0) {
@@ -62,7 +62,7 @@ arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
     if (!partitioning_.enabled()) {
       ARROW_RETURN_NOT_OK(Append(0, batch));
     } else {
-      ARROW_RETURN_NOT_OK(Split(decoded));
+      ARROW_RETURN_NOT_OK(Split(batch, partition_keys));
     }
   }
   // A partition that got no rows from this batch is probably finished (rows arrive in
@@ -81,15 +81,14 @@ arrow::Status PartitionedWriter::Write(const source::DecodedBatch& decoded) {
   return EnforceBudget();
 }
 
-arrow::Status PartitionedWriter::Split(const source::DecodedBatch& decoded) {
-  const auto& batch = decoded.batch;
+arrow::Status PartitionedWriter::Split(const std::shared_ptr<arrow::RecordBatch>& batch,
+                                       const std::vector<int64_t>& keys) {
   const int64_t n = batch->num_rows();
-  std::vector<int64_t> keys(n);
-  int64_t runs = 1;
-  for (int64_t i = 0; i < n; ++i) {
-    keys[i] = partitioning_.KeyOf(decoded.cursor[i], decoded.cursor_null[i] != 0);
-    runs += i > 0 && keys[i] != keys[i - 1];
+  if (static_cast<int64_t>(keys.size()) != n) {
+    return arrow::Status::Invalid("partition keys: ", keys.size(), " for ", n, " rows");
   }
+  int64_t runs = 1;
+  for (int64_t i = 1; i < n; ++i) runs += keys[i] != keys[i - 1];
   if (runs <= 16) {
     // Few runs of equal dates (the common, roughly ordered case): zero-copy slices.
     int64_t start = 0;
@@ -189,8 +188,7 @@ arrow::Status PartitionedWriter::SpillWindow() {
   ARROW_ASSIGN_OR_RAISE(auto parts, GroupWindow());
   if (parts.empty()) return arrow::Status::OK();
   ARROW_ASSIGN_OR_RAISE(std::string path,
-                        store_->StagingPath(fmt::format("{}/{}-spill-{:05d}.arrow", table_dir_,
-                                                        file_prefix_, spills_.size())));
+                        store_->StagingPath(SpillFileName(table_dir_, file_prefix_, spills_.size())));
   ARROW_ASSIGN_OR_RAISE(auto spill, SpillFile::Write(path, schema_, parts));
   spills_.push_back(std::move(spill));
   LogDebug("{}: dates interleaved; spilled a window of {} dates to {}", table_dir_, parts.size(),
@@ -229,11 +227,10 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
   if (p->pending_rows == 0) return arrow::Status::OK();
   if (!p->writer) {
     std::string folder = partitioning_.FolderOf(key);
-    p->rel_path = fmt::format("{}{}/{}-{:05d}.parquet", table_dir_,
-                              folder.empty() ? "" : "/" + folder, file_prefix_, file_seq_++);
+    p->rel_path = DataFileName(table_dir_, folder, file_prefix_, file_seq_++);
     ARROW_ASSIGN_OR_RAISE(p->staging_path, store_->StagingPath(p->rel_path));
     auto sink = arrow::io::FileOutputStream::Open(p->staging_path);
-    if (!sink.ok()) return StorageError(sink.status(), "create " + p->staging_path);
+    if (!sink.ok()) return storage::StorageError(sink.status(), "create " + p->staging_path);
     p->sink = *sink;
     parquet::WriterProperties::Builder props;
     props.compression(options_.compression)
@@ -252,7 +249,7 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
   }
   ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema_, p->pending));
   auto st = p->writer->WriteTable(*table, table->num_rows());
-  if (!st.ok()) return StorageError(st, "write " + p->staging_path);
+  if (!st.ok()) return storage::StorageError(st, "write " + p->staging_path);
   p->file_rows += p->pending_rows;
   pending_bytes_ -= p->pending_bytes;
   p->pending.clear();
@@ -267,8 +264,8 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   auto st = p->writer->Close();
   auto size = p->sink->Tell();
   if (st.ok()) st = p->sink->Close();
-  if (!st.ok()) return StorageError(st, "write " + p->staging_path);
-  WrittenFile f;
+  if (!st.ok()) return storage::StorageError(st, "write " + p->staging_path);
+  storage::WrittenFile f;
   f.rel_path = p->rel_path;
   f.rows = p->file_rows;
   f.bytes = size.ok() ? *size : 0;
@@ -279,7 +276,7 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   return arrow::Status::OK();
 }
 
-arrow::Result<std::vector<StagedFile>> PartitionedWriter::Close() {
+arrow::Result<std::vector<storage::StagedFile>> PartitionedWriter::Close() {
   // Every partition in key order: its buffered rows, then what was spilled for it, then
   // what the last window holds; each written out before the next partition starts, so
   // memory holds one partition's row group at a time. Once anything was spilled, the last
@@ -312,29 +309,9 @@ arrow::Result<std::vector<StagedFile>> PartitionedWriter::Close() {
   }
   spills_.clear();
   partitions_.clear();
-  std::vector<StagedFile> out;
+  std::vector<storage::StagedFile> out;
   out.swap(staged_);
   return out;
-}
-
-std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files) {
-  // Measured on 1M rows in 35 partitions: fsyncs one after another took 0.28 s, a third of
-  // the table's time.
-  std::vector<arrow::Status> results(files.size());
-  std::atomic<size_t> next{0};
-  auto publish = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      results[i] = store->Publish(files[i].staging_path, files[i].file.rel_path);
-      if (!results[i].ok()) store->DiscardStaged(files[i].staging_path);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < std::min<size_t>(kPublishThreads, files.size()); ++t) {
-    threads.emplace_back(publish);
-  }
-  publish();
-  for (auto& t : threads) t.join();
-  return results;
 }
 
 void PartitionedWriter::Abort() {

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "pgtide/sink/object_store.h"
 #include "pgtide/sink/partitioning.h"
-#include "pgtide/source/copy_decoder.h"
+#include "pgtide/storage/publish.h"
 
 namespace parquet::arrow {
 class FileWriter;
@@ -29,30 +28,13 @@ struct WriterOptions {
   /// Upper bound on rows buffered across all open partitions; past it the fullest
   /// partitions are written out as (smaller) row groups, so memory does not grow with the
   /// table. Rows whose dates are interleaved (every batch touches many partitions) are
-  /// instead gathered in a window of half this size, grouped by date, and spilled to local
+  /// instead gathered in a window of a quarter of this size, grouped by date, and spilled to local
   /// disk until the end of the table, so that memory does not grow with the number of dates.
   int64_t memory_budget_bytes = 64LL << 20;
   /// A partition's file is closed and a new one started after this many rows.
   int64_t max_file_rows = 10'000'000;
 };
 
-struct WrittenFile {
-  std::string rel_path;
-  int64_t rows = 0;
-  int64_t bytes = 0;
-};
-
-/// A finished file on local disk, not yet visible at its place in the store.
-struct StagedFile {
-  std::string staging_path;
-  WrittenFile file;
-};
-
-/// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a rename
-/// locally, a PUT or multipart upload on S3). Returns one status per file; a file that
-/// failed is discarded, one that was published stays (the next run's sweep removes it if
-/// its table is not committed).
-std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files);
 
 /// Writes one table's rows as Parquet files, one folder per partition, all staged on local
 /// disk until the caller publishes them. Names are "<file_prefix>-NNNNN.parquet": unique
@@ -60,14 +42,17 @@ std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<St
 class PartitionedWriter {
  public:
   static arrow::Result<std::unique_ptr<PartitionedWriter>> Make(
-      std::shared_ptr<ObjectStore> store, std::string table_dir,
+      std::shared_ptr<storage::ObjectStore> store, std::string table_dir,
       std::shared_ptr<arrow::Schema> schema, DatePartitioning partitioning,
       std::string file_prefix, WriterOptions options);
   ~PartitionedWriter();
 
-  arrow::Status Write(const source::DecodedBatch& batch);
+  /// Writes `batch`; `partition_keys` holds each row's DatePartitioning key (empty when the
+  /// table is not partitioned).
+  arrow::Status Write(const std::shared_ptr<arrow::RecordBatch>& batch,
+                      const std::vector<int64_t>& partition_keys);
   /// Flushes and closes every file; the caller owns (publishes or discards) what it returns.
-  arrow::Result<std::vector<StagedFile>> Close();
+  arrow::Result<std::vector<storage::StagedFile>> Close();
   /// Discards every file (a failed table).
   void Abort();
 
@@ -76,7 +61,8 @@ class PartitionedWriter {
  private:
   struct Partition;
   PartitionedWriter() = default;
-  arrow::Status Split(const source::DecodedBatch& batch);
+  arrow::Status Split(const std::shared_ptr<arrow::RecordBatch>& batch,
+                      const std::vector<int64_t>& keys);
   arrow::Status Append(int64_t key, std::shared_ptr<arrow::RecordBatch> rows);
   arrow::Status FlushPartition(int64_t key, Partition* p);
   arrow::Status CloseFile(Partition* p);
@@ -87,14 +73,14 @@ class PartitionedWriter {
   GroupWindow();
   arrow::Status SpillWindow();
 
-  std::shared_ptr<ObjectStore> store_;
+  std::shared_ptr<storage::ObjectStore> store_;
   std::string table_dir_;
   std::shared_ptr<arrow::Schema> schema_;
   DatePartitioning partitioning_;
   std::string file_prefix_;
   WriterOptions options_;
   std::map<int64_t, std::unique_ptr<Partition>> partitions_;
-  std::vector<StagedFile> staged_;
+  std::vector<storage::StagedFile> staged_;
   int64_t pending_bytes_ = 0;
   int64_t rows_in_ = 0;
   int file_seq_ = 0;

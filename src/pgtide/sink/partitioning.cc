@@ -8,20 +8,21 @@
 namespace pgtide::sink {
 
 int64_t DatePartitioning::KeyOf(int64_t raw, bool is_null) const {
-  if (source_ == Source::kNone) return 0;
+  using source::CursorKind;
+  if (kind_ == CursorKind::kNone) return 0;
   if (is_null) return kNullKey;
-  if (source_ == Source::kTimestamp) {
-    if (raw == INT64_MAX) return kInfinityKey;
-    if (raw == INT64_MIN) return kMinusInfinityKey;
+  if (kind_ != CursorKind::kDate) {
+    if (raw == source::kRawTimestampInfinity) return kInfinityKey;
+    if (raw == source::kRawTimestampMinusInfinity) return kMinusInfinityKey;
     return FloorDiv(raw, kMicrosPerDay) + kPgEpochShiftDays;
   }
-  if (raw == INT32_MAX) return kInfinityKey;
-  if (raw == INT32_MIN) return kMinusInfinityKey;
+  if (raw == source::kRawDateInfinity) return kInfinityKey;
+  if (raw == source::kRawDateMinusInfinity) return kMinusInfinityKey;
   return raw + kPgEpochShiftDays;
 }
 
 std::string DatePartitioning::FolderOf(int64_t key) const {
-  if (source_ == Source::kNone) return "";
+  if (kind_ == source::CursorKind::kNone) return "";
   std::string value;
   if (key == kNullKey) {
     value = "__HIVE_DEFAULT_PARTITION__";

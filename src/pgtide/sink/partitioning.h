@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "pgtide/source/cursor.h"
+
 namespace pgtide::sink {
 
 /// How rows are spread over hive-style folders: by the UTC date of a timestamp cursor (or a
@@ -11,13 +13,13 @@ namespace pgtide::sink {
 /// partitioned.
 class DatePartitioning {
  public:
-  enum class Source { kNone, kTimestamp, kDate };
-
   DatePartitioning() = default;
-  DatePartitioning(Source source, std::string cursor_column)
-      : source_(source), column_(std::move(cursor_column) + "_date") {}
+  /// Partitions by the cursor's date when it is temporal; otherwise not at all.
+  DatePartitioning(source::CursorKind kind, std::string cursor_column)
+      : kind_(source::IsTemporal(kind) ? kind : source::CursorKind::kNone),
+        column_(std::move(cursor_column) + "_date") {}
 
-  bool enabled() const { return source_ != Source::kNone; }
+  bool enabled() const { return kind_ != source::CursorKind::kNone; }
   const std::string& column() const { return column_; }
 
   // Keys for values that are not dates.
@@ -32,7 +34,7 @@ class DatePartitioning {
   std::string FolderOf(int64_t key) const;
 
  private:
-  Source source_ = Source::kNone;
+  source::CursorKind kind_ = source::CursorKind::kNone;
   std::string column_;
 };
 

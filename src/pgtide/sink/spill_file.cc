@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 
 namespace pgtide::sink {
 
@@ -29,7 +29,7 @@ arrow::Result<std::unique_ptr<SpillFile>> SpillFile::Write(
     ARROW_RETURN_NOT_OK(writer->Close());
     return out->Close();
   }();
-  if (!st.ok()) return StorageError(st, "write spill file " + path);
+  if (!st.ok()) return storage::StorageError(st, "write spill file " + path);
   return spill;
 }
 
@@ -55,7 +55,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> SpillFile::Read(int64_t key) 
     }
     return reader_->ReadRecordBatch(it->second);
   }();
-  if (!st.ok()) return StorageError(st.status(), "read spill file " + path_);
+  if (!st.ok()) return storage::StorageError(st.status(), "read spill file " + path_);
   return st;
 }
 

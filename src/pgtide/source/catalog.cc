@@ -36,11 +36,11 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
       auto known, conn->Exec("SELECT s FROM unnest($1::text[]) AS s "
                              "WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)",
                              {PgTextArray(options.schemas)}));
-  if (PQntuples(known.get()) > 0) {
+  if (known.rows() > 0) {
     return Error(ExitCode::kUsage,
                  fmt::format("schema \"{}\" does not exist in database ({})\nHINT: Check "
                              "--schema; list schemas with: psql -c '\\dn'",
-                             GetText(known.get(), 0, 0), conn->description()));
+                             known.Text(0, 0), conn->description()));
   }
   // relispartition: a partition is read through its parent, never on its own as well.
   // reltuples of a partitioned parent is -1 or 0, so sum its leaves for the estimate.
@@ -58,18 +58,18 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
                                                 {PgTextArray(options.schemas)}));
   std::vector<TableInfo> out;
   std::map<uint32_t, size_t> by_oid;
-  for (int i = 0; i < PQntuples(tables.get()); ++i) {
+  for (int i = 0; i < tables.rows(); ++i) {
     TableInfo t;
-    t.schema = GetText(tables.get(), i, 0);
-    t.name = GetText(tables.get(), i, 1);
+    t.schema = tables.Text(i, 0);
+    t.name = tables.Text(i, 1);
     std::string qualified = t.qualified_name();
     bool included = options.include.empty();
     for (const auto& p : options.include) included |= GlobMatch(p, qualified);
     for (const auto& p : options.exclude) included &= !GlobMatch(p, qualified);
     if (!included) continue;
-    t.oid = static_cast<uint32_t>(std::stoul(GetText(tables.get(), i, 2)));
-    t.kind = GetText(tables.get(), i, 3)[0];
-    t.estimated_rows = std::stoll(GetText(tables.get(), i, 4));
+    t.oid = static_cast<uint32_t>(std::stoul(tables.Text(i, 2)));
+    t.kind = tables.Text(i, 3)[0];
+    t.estimated_rows = std::stoll(tables.Text(i, 4));
     by_oid[t.oid] = out.size();
     out.push_back(std::move(t));
   }
@@ -97,20 +97,20 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attrelid, a.attnum)SQL",
                                               {PgTextArray(oids)}));
-  for (int i = 0; i < PQntuples(cols.get()); ++i) {
-    uint32_t rel = static_cast<uint32_t>(std::stoul(GetText(cols.get(), i, 0)));
+  for (int i = 0; i < cols.rows(); ++i) {
+    uint32_t rel = static_cast<uint32_t>(std::stoul(cols.Text(i, 0)));
     ColumnInfo c;
-    c.name = GetText(cols.get(), i, 1);
-    c.type_oid = static_cast<uint32_t>(std::stoul(GetText(cols.get(), i, 2)));
-    c.base_oid = static_cast<uint32_t>(std::stoul(GetText(cols.get(), i, 3)));
-    c.typmod = std::stoi(GetText(cols.get(), i, 4));
-    c.type_name = GetText(cols.get(), i, 5);
-    c.type_type = GetText(cols.get(), i, 6)[0];
-    c.elem_oid = static_cast<uint32_t>(std::stoul(GetText(cols.get(), i, 7)));
-    c.elem_type_type = GetText(cols.get(), i, 8)[0];
-    c.ndims = std::stoi(GetText(cols.get(), i, 9));
-    c.not_null = GetText(cols.get(), i, 10) == "t";
-    c.money_scale = std::stoi(GetText(cols.get(), i, 11));
+    c.name = cols.Text(i, 1);
+    c.type_oid = static_cast<uint32_t>(std::stoul(cols.Text(i, 2)));
+    c.base_oid = static_cast<uint32_t>(std::stoul(cols.Text(i, 3)));
+    c.typmod = std::stoi(cols.Text(i, 4));
+    c.type_name = cols.Text(i, 5);
+    c.type_type = cols.Text(i, 6)[0];
+    c.elem_oid = static_cast<uint32_t>(std::stoul(cols.Text(i, 7)));
+    c.elem_type_type = cols.Text(i, 8)[0];
+    c.ndims = std::stoi(cols.Text(i, 9));
+    c.not_null = cols.Text(i, 10) == "t";
+    c.money_scale = std::stoi(cols.Text(i, 11));
     out[by_oid[rel]].columns.push_back(std::move(c));
   }
   return out;

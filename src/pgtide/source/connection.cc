@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 
@@ -138,46 +141,61 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions
   }
   conn->description_ = Describe(raw);
   ARROW_ASSIGN_OR_RAISE(auto tz, conn->Exec("SHOW TimeZone"));
-  conn->server_timezone_ = GetText(tz.get(), 0, 0);
+  conn->server_timezone_ = tz.Text(0, 0);
   ARROW_RETURN_NOT_OK(conn->Exec(
       "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
       "SET extra_float_digits = 3; SET statement_timeout = 0").status());
   return conn;
 }
 
+void QueryResult::Deleter::operator()(pg_result* r) const { PQclear(r); }
+
+int QueryResult::rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+
+std::string QueryResult::Text(int row, int col) const {
+  return PQgetisnull(res_.get(), row, col) ? std::string()
+                                           : std::string(PQgetvalue(res_.get(), row, col));
+}
+
+int Connection::server_version() const { return PQserverVersion(conn_); }
+
+bool Connection::is_healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
 Connection::~Connection() {
   if (copy_buffer_) PQfreemem(copy_buffer_);
   PQfinish(conn_);
 }
 
-arrow::Status Connection::ErrorFromResult(const PGresult* res, const std::string& what) {
+arrow::Status Connection::ErrorFromResult(const pg_result* res, const std::string& what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string msg = FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
   if (msg.empty()) msg = FirstLine(PQerrorMessage(conn_));
-  ExitCode code = PQstatus(conn_) == CONNECTION_OK ? ExitCode::kTablesFailed
-                                                   : ExitCode::kSourceUnavailable;
-  return Error(code, fmt::format("{} failed: {}", what, msg), state ? state : "");
+  // Classified by SQLSTATE, never by message text (which is translated and reworded).
+  ErrorClass cls = PQstatus(conn_) != CONNECTION_OK ? ErrorClass::kSourceTransient
+                   : state                          ? ClassifySqlState(state)
+                                                    : ErrorClass::kSourceQuery;
+  return Error(cls, fmt::format("{} failed: {}", what, msg), state ? state : "");
 }
 
-arrow::Result<PgResult> Connection::Exec(const std::string& sql,
+arrow::Result<QueryResult> Connection::Exec(const std::string& sql,
                                          const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  PgResult res(params.empty()
+  QueryResult res(params.empty()
                    ? PQexec(conn_, sql.c_str())
                    : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                   values.data(), nullptr, nullptr, 0));
-  auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  auto status = res.raw() ? PQresultStatus(res.raw()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return ErrorFromResult(res.get(), "query");
+    return ErrorFromResult(res.raw(), "query");
   }
   return res;
 }
 
 arrow::Status Connection::StartCopyOut(const std::string& sql) {
-  PgResult res(PQexec(conn_, sql.c_str()));
-  if (!res || PQresultStatus(res.get()) != PGRES_COPY_OUT) {
-    return ErrorFromResult(res.get(), "COPY");
+  QueryResult res(PQexec(conn_, sql.c_str()));
+  if (!res.raw() || PQresultStatus(res.raw()) != PGRES_COPY_OUT) {
+    return ErrorFromResult(res.raw(), "COPY");
   }
   return arrow::Status::OK();
 }
@@ -194,9 +212,9 @@ arrow::Result<int> Connection::ReadCopyMessage(const char** data) {
   }
   if (n == -2) return ErrorFromResult(nullptr, "COPY");
   // n == -1: the COPY is over; its final result says whether it succeeded.
-  PgResult res(PQgetResult(conn_));
-  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-    return ErrorFromResult(res.get(), "COPY");
+  QueryResult res(PQgetResult(conn_));
+  if (!res.raw() || PQresultStatus(res.raw()) != PGRES_COMMAND_OK) {
+    return ErrorFromResult(res.raw(), "COPY");
   }
   while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
   return 0;

@@ -2,18 +2,32 @@
 
 #include <arrow/result.h>
 #include <arrow/status.h>
-#include <libpq-fe.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+// libpq's handles, declared here so that no layer above source/ sees libpq itself.
+struct pg_conn;
+struct pg_result;
+
 namespace pgtide::source {
 
-struct PGresultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+/// The rows of one statement, as text (every query pgtide runs outside COPY is small).
+class QueryResult {
+ public:
+  explicit QueryResult(pg_result* res) : res_(res) {}
+  int rows() const;
+  /// The text of row `row`, column `col` ("" for NULL).
+  std::string Text(int row, int col) const;
+  pg_result* raw() const { return res_.get(); }
+
+ private:
+  struct Deleter {
+    void operator()(pg_result* r) const;
+  };
+  std::unique_ptr<pg_result, Deleter> res_;
 };
-using PgResult = std::unique_ptr<PGresult, PGresultDeleter>;
 
 struct ConnectOptions {
   /// A connection URI or keyword/value string; empty means libpq's PG* environment variables.
@@ -32,9 +46,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   /// Runs a statement, optionally with text parameters ($1, $2, ...).
-  arrow::Result<PgResult> Exec(const std::string& sql,
+  arrow::Result<QueryResult> Exec(const std::string& sql,
                                const std::vector<std::string>& params = {});
-  /// Starts `COPY ... TO STDOUT`; then call ReadCopyRow until it returns 0.
+  /// Starts `COPY ... TO STDOUT`; then call ReadCopyMessage until it returns 0.
   arrow::Status StartCopyOut(const std::string& sql);
   /// Returns the length of the next CopyData message (its buffer in *data, freed on the next
   /// call), 0 at the end of the COPY, or an error.
@@ -47,22 +61,18 @@ class Connection {
   /// The session TimeZone before we pinned it to UTC: the zone in which `timestamp`
   /// (without time zone) columns filled by now() were written.
   const std::string& server_timezone() const { return server_timezone_; }
-  int server_version() const { return PQserverVersion(conn_); }
-  PGconn* raw() { return conn_; }
+  int server_version() const;
+  /// False once the connection is lost: the caller replaces it.
+  bool is_healthy() const;
 
  private:
-  explicit Connection(PGconn* conn) : conn_(conn) {}
-  arrow::Status ErrorFromResult(const PGresult* res, const std::string& what);
+  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  arrow::Status ErrorFromResult(const pg_result* res, const std::string& what);
 
-  PGconn* conn_;
+  pg_conn* conn_;
   char* copy_buffer_ = nullptr;
   std::string description_;
   std::string server_timezone_;
 };
-
-/// Returns the text of row `row`, column `col` ("" for NULL).
-inline std::string GetText(const PGresult* res, int row, int col) {
-  return PQgetisnull(res, row, col) ? std::string() : std::string(PQgetvalue(res, row, col));
-}
 
 }  // namespace pgtide::source

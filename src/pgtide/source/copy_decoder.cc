@@ -4,21 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "pgtide/source/cursor.h"
 #include "pgtide/source/pg_types.h"
 
 namespace pgtide::source {
 
 // "PGCOPY\n\377\r\n\0", then int32 flags and int32 header-extension length.
 static constexpr uint8_t kSignature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
-
-int64_t ReadCursorValue(const uint8_t* data, int32_t len) {
-  switch (len) {
-    case 8: return ReadI64(data);
-    case 4: return ReadI32(data);
-    case 2: return ReadI16(data);
-    default: return 0;
-  }
-}
 
 arrow::Result<std::unique_ptr<CopyDecoder>> CopyDecoder::Make(
     const std::vector<ColumnPlan>& columns, int cursor_column, arrow::MemoryPool* pool) {

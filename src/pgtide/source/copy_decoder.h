@@ -62,8 +62,5 @@ class CopyDecoder {
   DecodedBatch current_;
 };
 
-/// Reads a cursor field (timestamp, timestamptz, bigint: 8 bytes; date, integer: 4;
-/// smallint: 2) as int64 in PostgreSQL's own units.
-int64_t ReadCursorValue(const uint8_t* data, int32_t len);
 
 }  // namespace pgtide::source

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "pgtide/common/time_format.h"
+#include "pgtide/source/cursor.h"
 #include "pgtide/source/pg_types.h"
 
 namespace pgtide::source {
@@ -64,12 +65,12 @@ arrow::Status ValueDecoder::BadLength(int32_t len, int32_t expected) const {
 
 namespace {
 
-// PostgreSQL's ±infinity sentinels (DT_NOEND/DT_NOBEGIN, DATEVAL_NOEND/NOBEGIN); they
-// become kDateInfinity / kTimestampInfinity and their negations, never shifted.
-constexpr int64_t kPgTimestampInfinity = INT64_MAX;
-constexpr int64_t kPgTimestampMinusInfinity = INT64_MIN;
-constexpr int32_t kPgDateInfinity = INT32_MAX;
-constexpr int32_t kPgDateMinusInfinity = INT32_MIN;
+// PostgreSQL's ±infinity sentinels (source/cursor.h) become kDateInfinity /
+// kTimestampInfinity and their negations, never shifted.
+constexpr int64_t kPgTimestampInfinity = kRawTimestampInfinity;
+constexpr int64_t kPgTimestampMinusInfinity = kRawTimestampMinusInfinity;
+constexpr int32_t kPgDateInfinity = static_cast<int32_t>(kRawDateInfinity);
+constexpr int32_t kPgDateMinusInfinity = static_cast<int32_t>(kRawDateMinusInfinity);
 // The last PostgreSQL timestamp that still fits int64 microseconds since 1970 (294247 AD);
 // PostgreSQL goes on to 294276 AD.
 constexpr int64_t kPgTimestampMax = INT64_MAX - 1 - kPgEpochShiftMicros;

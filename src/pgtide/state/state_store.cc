@@ -7,7 +7,7 @@
 namespace pgtide::state {
 
 arrow::Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& location,
-                                                           const sink::S3Settings& s3) {
+                                                           const storage::S3Settings& s3) {
   auto slash = location.find_last_of('/');
   std::string dir = slash == std::string::npos ? "." : location.substr(0, slash);
   std::string file = slash == std::string::npos ? location : location.substr(slash + 1);
@@ -17,7 +17,7 @@ arrow::Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& l
   }
   if (dir.empty()) dir = "/";
   auto out = std::unique_ptr<StateStore>(new StateStore());
-  ARROW_ASSIGN_OR_RAISE(out->store_, sink::ObjectStore::Open(dir, s3));
+  ARROW_ASSIGN_OR_RAISE(out->store_, storage::ObjectStore::Open(dir, s3));
   out->file_name_ = file;
   out->location_ = out->store_->Describe(file);
   return out;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 #include "pgtide/state/state_file.h"
 
 namespace pgtide::state {
@@ -16,7 +16,7 @@ class StateStore {
  public:
   /// `location` is the state file's full path or s3:// URI.
   static arrow::Result<std::unique_ptr<StateStore>> Open(const std::string& location,
-                                                         const sink::S3Settings& s3);
+                                                         const storage::S3Settings& s3);
   /// Reads and validates the file (an absent file is an empty state).
   arrow::Result<StateFile> Load();
   /// Checks that the file's folder can be written, so a run stops before loading data
@@ -29,7 +29,7 @@ class StateStore {
   const std::string& location() const { return location_; }
 
  private:
-  std::shared_ptr<sink::ObjectStore> store_;
+  std::shared_ptr<storage::ObjectStore> store_;
   std::string file_name_;
   std::string location_;
 };

@@ -11,18 +11,11 @@
 #include <random>
 
 #include "pgtide/common/exit_code.h"
-#include "pgtide/sink/store_backends.h"
+#include "pgtide/storage/store_backends_internal.h"
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 namespace fsys = std::filesystem;
-
-std::string RandomHex(int n) {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string out;
-  while (static_cast<int>(out.size()) < n) out += fmt::format("{:016x}", rng());
-  return out.substr(0, n);
-}
 
 namespace {
 
@@ -133,4 +126,4 @@ arrow::Result<std::shared_ptr<ObjectStore>> OpenLocalStore(const std::string& fo
   return std::make_shared<LocalStore>(folder);
 }
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

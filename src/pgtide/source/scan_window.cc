@@ -1,11 +1,11 @@
-#include "pgtide/job/scan_window.h"
+#include "pgtide/source/scan_window.h"
 
 #include <fmt/format.h>
 
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
 
-namespace pgtide::job {
+namespace pgtide::source {
 
 arrow::Result<int64_t> IntegerLookback(const std::string& lookback) {
   if (lookback.empty()) return 0;
@@ -20,44 +20,30 @@ arrow::Result<int64_t> IntegerLookback(const std::string& lookback) {
                                              lookback));
 }
 
-static std::string CursorTypeName(CursorKind k) {
-  switch (k) {
-    case CursorKind::kTimestamptz: return "timestamptz";
-    case CursorKind::kTimestamp: return "timestamp";
-    case CursorKind::kDate: return "date";
-    default: return "bigint";
-  }
-}
-
-static std::string LowerBound(const TablePlan& plan) {
-  const auto& s = *plan.stored;
-  std::string cursor = QuoteIdent(plan.cursor_column);
-  std::string type = CursorTypeName(plan.cursor_kind);
+static std::string LowerBound(const ScanRequest& r) {
+  std::string cursor = QuoteIdent(r.cursor_column);
+  std::string type = CursorSqlType(r.cursor_kind);
   // A line written by pgtide resumes inclusively at its horizon (rows it already wrote are
   // recognised by fingerprint). A line from the original job has only max_updated_at, the
   // highest value it wrote: resume strictly after it, as that job did.
-  if (!s.resume_from.empty()) {
-    return fmt::format("{} >= {}::{}", cursor, QuoteLiteral(s.resume_from), type);
+  if (!r.resume_from.empty()) {
+    return fmt::format("{} >= {}::{}", cursor, QuoteLiteral(r.resume_from), type);
   }
-  return fmt::format("{} > {}::{}", cursor, QuoteLiteral(s.max_updated_at), type);
+  return fmt::format("{} > {}::{}", cursor, QuoteLiteral(r.max_written), type);
 }
 
-arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePlan& plan,
-                                         const RunOptions& options) {
+arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request) {
   ScanWindow w;
-  if (plan.mode == LoadType::kCdc) w.predicate = LowerBound(plan);
+  if (request.incremental) w.predicate = LowerBound(request);
 
-  const bool temporal = plan.cursor_kind == CursorKind::kTimestamptz ||
-                        plan.cursor_kind == CursorKind::kTimestamp ||
-                        plan.cursor_kind == CursorKind::kDate;
-  if (temporal) {
-    std::string tz = options.cursor_timezone.empty() ? conn->server_timezone()
-                                                     : options.cursor_timezone;
-    std::string lookback = options.lookback.empty() ? "0" : options.lookback;
+  if (IsTemporal(request.cursor_kind)) {
+    std::string tz = request.cursor_timezone.empty() ? conn->server_timezone()
+                                                     : request.cursor_timezone;
+    std::string lookback = request.lookback.empty() ? "0" : request.lookback;
     // $1 = zone of timestamp-without-time-zone cursors, $2 = lookback interval.
     // Sessions of other databases cannot write our tables; autovacuum writes no rows.
     std::string local_h, local_now;
-    switch (plan.cursor_kind) {
+    switch (request.cursor_kind) {
       case CursorKind::kTimestamptz:
         local_h = "(h - $2::text::interval)";
         local_now = "now_";
@@ -71,7 +57,7 @@ arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePl
         local_now = "(now_ AT TIME ZONE tz_)::date";
     }
     std::string raw_h, raw_now;
-    if (plan.cursor_kind == CursorKind::kDate) {
+    if (request.cursor_kind == CursorKind::kDate) {
       raw_h = local_h + " - date '2000-01-01'";
       raw_now = local_now + " - date '2000-01-01'";
     } else {
@@ -93,11 +79,11 @@ arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePl
       SELECT {}::text, {}, {}, hidden, coalesce(oldest::text, '') FROM b)SQL",
                                   local_h, raw_h, raw_now);
     ARROW_ASSIGN_OR_RAISE(auto res, conn->Exec(sql, {tz, lookback}));
-    w.horizon_text = source::GetText(res.get(), 0, 0);
-    w.horizon_raw = std::stoll(source::GetText(res.get(), 0, 1));
-    w.clock_raw = std::stoll(source::GetText(res.get(), 0, 2));
-    w.hidden_sessions = std::stoll(source::GetText(res.get(), 0, 3));
-    w.oldest_xact_start = source::GetText(res.get(), 0, 4);
+    w.horizon_text = res.Text(0, 0);
+    w.horizon_raw = std::stoll(res.Text(0, 1));
+    w.clock_raw = std::stoll(res.Text(0, 2));
+    w.hidden_sessions = std::stoll(res.Text(0, 3));
+    w.oldest_xact_start = res.Text(0, 4);
   }
   // One snapshot for the whole table; READ ONLY so a misconfigured role cannot write.
   ARROW_RETURN_NOT_OK(
@@ -105,4 +91,4 @@ arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePl
   return w;
 }
 
-}  // namespace pgtide::job
+}  // namespace pgtide::source

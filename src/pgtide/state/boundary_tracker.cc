@@ -1,8 +1,8 @@
-#include "pgtide/job/boundary_tracker.h"
+#include "pgtide/state/boundary_tracker.h"
 
 #include <algorithm>
 
-namespace pgtide::job {
+namespace pgtide::state {
 
 BoundaryTracker::BoundaryTracker(const std::vector<RowHash>& previous,
                                  std::optional<int64_t> threshold, int64_t integer_lookback,
@@ -64,4 +64,4 @@ std::vector<RowHash> BoundaryTracker::TakeBoundary() {
   return out;
 }
 
-}  // namespace pgtide::job
+}  // namespace pgtide::state

@@ -9,10 +9,10 @@
 
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
-#include "pgtide/sink/conditional_put.h"
-#include "pgtide/sink/store_backends.h"
+#include "pgtide/storage/conditional_put.h"
+#include "pgtide/storage/store_backends_internal.h"
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 namespace fsys = std::filesystem;
 
@@ -171,4 +171,4 @@ arrow::Result<std::shared_ptr<ObjectStore>> OpenS3Store(const std::string& uri,
   return store;
 }
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

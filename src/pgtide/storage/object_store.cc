@@ -1,4 +1,4 @@
-#include "pgtide/sink/object_store.h"
+#include "pgtide/storage/object_store.h"
 
 #include <arrow/filesystem/s3fs.h>
 #include <arrow/buffer.h>
@@ -9,9 +9,9 @@
 #include <filesystem>
 
 #include "pgtide/common/exit_code.h"
-#include "pgtide/sink/store_backends.h"
+#include "pgtide/storage/store_backends_internal.h"
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 arrow::Result<std::shared_ptr<ObjectStore>> ObjectStore::Open(const std::string& location,
                                                              const S3Settings& s3) {
@@ -107,4 +107,4 @@ void FinalizeStorage() {
   }
 }
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

@@ -7,7 +7,7 @@
 
 #include "pgtide/common/row_hash.h"
 
-namespace pgtide::job {
+namespace pgtide::state {
 
 /// Decides, row by row, what a scan writes: it skips rows that the previous commit already
 /// wrote (their fingerprints are in its boundary set) and collects the fingerprints of the
@@ -49,4 +49,4 @@ class BoundaryTracker {
   int64_t future_rows_ = 0;
 };
 
-}  // namespace pgtide::job
+}  // namespace pgtide::state

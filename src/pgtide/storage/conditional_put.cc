@@ -1,4 +1,4 @@
-#include "pgtide/sink/conditional_put.h"
+#include "pgtide/storage/conditional_put.h"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -16,7 +16,7 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 namespace {
 
@@ -316,4 +316,4 @@ arrow::Result<ConditionalPutClient::Outcome> ConditionalPutClient::Put(
   return Failure("write", key, r);
 }
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

@@ -6,10 +6,10 @@
 #include <optional>
 #include <string>
 
-#include "pgtide/job/table_plan.h"
 #include "pgtide/source/connection.h"
+#include "pgtide/source/cursor.h"
 
-namespace pgtide::job {
+namespace pgtide::source {
 
 /// The bounds of one table's scan, fixed just before its snapshot is taken.
 ///
@@ -35,12 +35,27 @@ struct ScanWindow {
   std::string oldest_xact_start;  // for the log, when a long transaction holds the horizon
 };
 
+/// What a scan of one table starts from.
+struct ScanRequest {
+  std::string cursor_column;  // unquoted; empty when the table has none
+  CursorKind cursor_kind = CursorKind::kNone;
+  /// Resume from a stored mark (cdc); false reads the whole table.
+  bool incremental = false;
+  /// The stored line's resume point (pgtide, inclusive) and highest value written (the
+  /// original job's lines have only this one: resume strictly after it).
+  std::string resume_from;
+  std::string max_written;
+  /// The zone of timestamp-without-time-zone cursors; empty: the server's TimeZone.
+  std::string cursor_timezone;
+  /// A PostgreSQL interval subtracted from the horizon; empty: none.
+  std::string lookback;
+};
+
 /// Reads the horizon (outside any transaction), then opens the REPEATABLE READ transaction
 /// whose snapshot the COPY will use.
-arrow::Result<ScanWindow> OpenScanWindow(source::Connection* conn, const TablePlan& plan,
-                                         const RunOptions& options);
+arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request);
 
 /// The integer lookback ("0" when unset) for integer cursors; error when not a number.
 arrow::Result<int64_t> IntegerLookback(const std::string& lookback);
 
-}  // namespace pgtide::job
+}  // namespace pgtide::source

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 /// S3 settings that do not belong in a location URI.
 struct S3Settings {
@@ -73,4 +73,4 @@ arrow::Status StorageError(const arrow::Status& st, const std::string& what);
 /// Shuts S3 down; call once at the end of main after every store is gone.
 void FinalizeStorage();
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

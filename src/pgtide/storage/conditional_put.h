@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace pgtide::sink {
+namespace pgtide::storage {
 
 /// Not thread-safe in the sense of sharing one instance; create one per caller.
 class ConditionalPutClient {
@@ -48,4 +48,4 @@ class ConditionalPutClient {
   std::string bucket_;
 };
 
-}  // namespace pgtide::sink
+}  // namespace pgtide::storage

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <arrow/status.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pgtide/storage/object_store.h"
+
+namespace pgtide::storage {
+
+/// A data file as the lake will hold it.
+struct WrittenFile {
+  std::string rel_path;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+/// A finished file on local disk, not yet visible at its place in the store.
+struct StagedFile {
+  std::string staging_path;
+  WrittenFile file;
+};
+
+/// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a rename
+/// locally, a PUT or multipart upload on S3). Returns one status per file; a file that
+/// failed is discarded, one that was published stays (the next run's sweep removes it if
+/// its table is not committed).
+std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files);
+
+}  // namespace pgtide::storage

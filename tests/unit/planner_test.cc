@@ -1,0 +1,79 @@
+// The planner: which mode each table gets, and why, from the catalog and the stored state.
+#include <gtest/gtest.h>
+
+#include "pgtide/job/table_plan.h"
+#include "pgtide/source/pg_types.h"
+
+namespace pgtide::job {
+namespace {
+
+source::TableInfo Table(const std::string& name, uint32_t cursor_oid = source::kTimestamptz) {
+  source::TableInfo t;
+  t.schema = "public";
+  t.name = name;
+  source::ColumnInfo id;
+  id.name = "id";
+  id.type_oid = id.base_oid = source::kInt8;
+  t.columns.push_back(id);
+  if (cursor_oid != 0) {
+    source::ColumnInfo c;
+    c.name = "updated_at";
+    c.type_oid = c.base_oid = cursor_oid;
+    t.columns.push_back(c);
+  }
+  return t;
+}
+
+TEST(Planner, ChoosesTheModeOfEachTable) {
+  state::TableState stored;
+  stored.table_name = "public.known";
+  stored.max_updated_at = "2024-01-01 00:00:00+00";
+  stored.cursor_column = "updated_at";
+  state::StateFile state;
+  state.Upsert(stored);
+  RunOptions opts;  // cdc on updated_at
+  opts.overrides["public.skipped"].skip = true;
+  auto plans = PlanTables({Table("known"), Table("fresh"), Table("nocursor", 0),
+                           Table("skipped"), Table("bydate", source::kDate)},
+                          state, opts)
+                   .ValueOrDie();
+  ASSERT_EQ(plans.size(), 4u);
+  EXPECT_EQ(plans[0].mode, LoadType::kCdc);
+  EXPECT_EQ(plans[0].reason, "incremental");
+  EXPECT_TRUE(plans[0].partitioning.enabled());
+  EXPECT_EQ(plans[1].mode, LoadType::kFull);
+  EXPECT_EQ(plans[1].reason, "first run");
+  EXPECT_EQ(plans[2].mode, LoadType::kFull);
+  EXPECT_EQ(plans[2].reason, "no cursor column");
+  EXPECT_FALSE(plans[2].partitioning.enabled());
+  EXPECT_EQ(plans[2].warnings.size(), 1u);
+  EXPECT_EQ(plans[3].cursor_kind, CursorKind::kDate);
+  EXPECT_EQ(plans[3].table_dir, "public/bydate");
+}
+
+TEST(Planner, AChangedCursorColumnReloadsInFull) {
+  state::TableState stored;
+  stored.table_name = "public.t";
+  stored.max_updated_at = "5";
+  stored.cursor_column = "version";
+  state::StateFile state;
+  state.Upsert(stored);
+  RunOptions opts;
+  auto plans = PlanTables({Table("t")}, state, opts).ValueOrDie();
+  EXPECT_EQ(plans[0].mode, LoadType::kFull);
+  EXPECT_EQ(plans[0].reason, "cursor column changed");
+}
+
+TEST(Planner, RejectsAConfiguredCursorTheTableLacksOrCannotOrderBy) {
+  RunOptions opts;
+  opts.overrides["public.t"].cursor_column = "missing";
+  auto r = PlanTables({Table("t")}, state::StateFile(), opts);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("missing"), std::string::npos);
+  RunOptions text_cursor;
+  auto bad = PlanTables({Table("t", source::kText)}, state::StateFile(), text_cursor);
+  EXPECT_FALSE(bad.ok());
+}
+
+}  // namespace
+}  // namespace pgtide::job
