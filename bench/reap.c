@@ -1,12 +1,13 @@
-/* reap CMD [ARGS...] — runs CMD and waits for it *and* for every process it leaves behind.
+/* reap CMD [ARGS...] — runs CMD and waits for it *and* for every process it leaves
+ * behind.
  *
- * Why: /usr/bin/time -v only counts the CPU time of processes that are waited for. Some tools
- * start helpers they never wait for (pyspark starts Spark's JVM and lets it exit on its own),
- * so their CPU would go uncounted. As a "child subreaper" this program adopts such orphans and
- * waits for them, so `/usr/bin/time -v reap CMD` counts the CPU of the whole process tree.
- * Orphans still running GRACE seconds after CMD exits are killed (SIGKILL to CMD's process
- * group), and so is everything at once on SIGTERM (the benchmark's time-out); the exit status
- * is CMD's own.
+ * Why: /usr/bin/time -v only counts the CPU time of processes that are waited for. Some
+ * tools start helpers they never wait for (pyspark starts Spark's JVM and lets it exit on
+ * its own), so their CPU would go uncounted. As a "child subreaper" this program adopts
+ * such orphans and waits for them, so `/usr/bin/time -v reap CMD` counts the CPU of the
+ * whole process tree. Orphans still running GRACE seconds after CMD exits are killed
+ * (SIGKILL to CMD's process group), and so is everything at once on SIGTERM (the
+ * benchmark's time-out); the exit status is CMD's own.
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,7 +31,10 @@ int main(int argc, char** argv) {
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   pid_t child = fork();
-  if (child < 0) { perror("fork"); return 1; }
+  if (child < 0) {
+    perror("fork");
+    return 1;
+  }
   if (child == 0) {
     setpgid(0, 0);
     execvp(argv[1], argv + 1);

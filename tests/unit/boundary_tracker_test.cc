@@ -7,7 +7,9 @@
 namespace pgtide::state {
 namespace {
 
-const uint8_t* Bytes(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* Bytes(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 int32_t Len(const std::string& s) { return static_cast<int32_t>(s.size()); }
 
 TEST(BoundaryTracker, CollectsRowsAtOrAboveTheHorizonAndSkipsThemNextTime) {

@@ -20,15 +20,18 @@ std::shared_ptr<arrow::RecordBatch> MakeBatch(int64_t n) {
     EXPECT_TRUE(hashes.Append("h" + std::to_string(i * 2654435761ULL)).ok());
     EXPECT_TRUE(statuses.Append(i % 3 == 0 ? "paid" : "new").ok());
     EXPECT_TRUE(amounts.Append(arrow::Decimal128(i)).ok());
-    EXPECT_TRUE((i % 100 == 0 ? mostly_null.Append(i * 0.5) : mostly_null.AppendNull()).ok());
+    EXPECT_TRUE(
+        (i % 100 == 0 ? mostly_null.Append(i * 0.5) : mostly_null.AppendNull()).ok());
   }
-  auto schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("code", arrow::int64()),
-                               arrow::field("hash", arrow::utf8()), arrow::field("status", arrow::utf8()),
-                               arrow::field("amount", arrow::decimal128(12, 2)),
-                               arrow::field("sparse", arrow::float64())});
-  return arrow::RecordBatch::Make(schema, n,
-                                  {*ids.Finish(), *codes.Finish(), *hashes.Finish(),
-                                   *statuses.Finish(), *amounts.Finish(), *mostly_null.Finish()});
+  auto schema = arrow::schema(
+      {arrow::field("id", arrow::int64()), arrow::field("code", arrow::int64()),
+       arrow::field("hash", arrow::utf8()), arrow::field("status", arrow::utf8()),
+       arrow::field("amount", arrow::decimal128(12, 2)),
+       arrow::field("sparse", arrow::float64())});
+  return arrow::RecordBatch::Make(
+      schema, n,
+      {*ids.Finish(), *codes.Finish(), *hashes.Finish(), *statuses.Finish(),
+       *amounts.Finish(), *mostly_null.Finish()});
 }
 
 TEST(NearUniqueColumns, UniqueColumnsSkipDictionaryRepetitiveOnesKeepIt) {

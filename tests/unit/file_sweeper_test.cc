@@ -19,7 +19,8 @@ TEST(FileSweeper, RunIdsSortByTimeAndParseBack) {
   EXPECT_EQ(RunIdOfFile("s/t/d=1/" + FilePrefix(id) + "-00001.parquet"), id);
   EXPECT_EQ(RunIdOfFile("s/t/other.parquet"), "");
   EXPECT_EQ(RunIdOfFile("s/t/part-0.parquet"), "");
-  EXPECT_LT(std::string("20240101T000000Z-ffffff"), std::string("20240101T000001Z-000000"));
+  EXPECT_LT(std::string("20240101T000000Z-ffffff"),
+            std::string("20240101T000001Z-000000"));
 }
 
 TEST(FileSweeper, RemovesUncommittedAndSupersededFilesOnly) {
@@ -41,8 +42,10 @@ TEST(FileSweeper, RemovesUncommittedAndSupersededFilesOnly) {
   EXPECT_EQ(deleted, 2);
   EXPECT_EQ(kept->size(), 2u);
   EXPECT_TRUE(std::filesystem::exists(dir / "s/t/d=1/someone-elses.parquet"));
-  EXPECT_FALSE(std::filesystem::exists(dir / "s/t/d=1/part-20240104T000000Z-dddddd-00000.parquet"));
-  EXPECT_FALSE(std::filesystem::exists(dir / "s/t/d=1/.part-20240104T000000Z-dddddd-00001.parquet.tmp-1234"));
+  EXPECT_FALSE(std::filesystem::exists(
+      dir / "s/t/d=1/part-20240104T000000Z-dddddd-00000.parquet"));
+  EXPECT_FALSE(std::filesystem::exists(
+      dir / "s/t/d=1/.part-20240104T000000Z-dddddd-00001.parquet.tmp-1234"));
   std::filesystem::remove_all(dir);
 }
 

@@ -105,11 +105,13 @@ TEST(NextMark, IntegerCursorsResumeAtTheFinalThreshold) {
   in.max_written = 120;
   in.final_threshold = 110;  // max seen 120 minus a lookback of 10
   in.horizon_text = "";
-  auto line = NextStateLine(in, [](const std::string& type, const std::string& a,
-                                   const std::string& b) -> arrow::Result<std::string> {
-    EXPECT_EQ(type, "bigint");
-    return std::stoll(a) > std::stoll(b) ? a : b;
-  }).ValueOrDie();
+  auto line = NextStateLine(in,
+                            [](const std::string& type, const std::string& a,
+                               const std::string& b) -> arrow::Result<std::string> {
+                              EXPECT_EQ(type, "bigint");
+                              return std::stoll(a) > std::stoll(b) ? a : b;
+                            })
+                  .ValueOrDie();
   ASSERT_TRUE(line);
   EXPECT_EQ(line->max_updated_at, "120");
   EXPECT_EQ(line->resume_from, "110");
@@ -147,10 +149,11 @@ TEST(NextMark, AComparisonErrorFailsTheTable) {
   in.stored = &stored;
   in.rows_written = 1;
   in.max_written = kSecond;
-  auto r = NextStateLine(in, [](const std::string&, const std::string&, const std::string&)
-                                 -> arrow::Result<std::string> {
-    return arrow::Status::Invalid("invalid input syntax");
-  });
+  auto r = NextStateLine(in,
+                         [](const std::string&, const std::string&,
+                            const std::string&) -> arrow::Result<std::string> {
+                           return arrow::Status::Invalid("invalid input syntax");
+                         });
   EXPECT_FALSE(r.ok());
 }
 

@@ -1,4 +1,5 @@
-// The planner: which mode each table gets, and why, from the catalog and the stored state.
+// The planner: which mode each table gets, and why, from the catalog and the stored
+// state.
 #include <gtest/gtest.h>
 
 #include "pgtide/job/table_plan.h"
@@ -7,7 +8,8 @@
 namespace pgtide::job {
 namespace {
 
-source::TableInfo Table(const std::string& name, uint32_t cursor_oid = source::kTimestamptz) {
+source::TableInfo Table(const std::string& name,
+                        uint32_t cursor_oid = source::kTimestamptz) {
   source::TableInfo t;
   t.schema = "public";
   t.name = name;

@@ -8,8 +8,8 @@ namespace pgtide::state {
 namespace {
 
 TEST(StateFile, ReadsTheOriginalJobsTwoColumns) {
-  auto f = StateFile::Parse("table_name,max_updated_at\npublic.a,2024-01-02 03:04:05.5+00\n",
-                            "s.csv");
+  auto f = StateFile::Parse(
+      "table_name,max_updated_at\npublic.a,2024-01-02 03:04:05.5+00\n", "s.csv");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   ASSERT_NE(f->Find("public.a"), nullptr);
   EXPECT_EQ(f->Find("public.a")->max_updated_at, "2024-01-02 03:04:05.5+00");
@@ -17,7 +17,8 @@ TEST(StateFile, ReadsTheOriginalJobsTwoColumns) {
 }
 
 TEST(StateFile, RoundTripsEveryFieldAndKeepsUnknownColumns) {
-  StateFile f = *StateFile::Parse("table_name,max_updated_at,owner\npublic.a,1,team-x\n", "s");
+  StateFile f =
+      *StateFile::Parse("table_name,max_updated_at,owner\npublic.a,1,team-x\n", "s");
   TableState s;
   s.table_name = "Sales.Order, \"Items\"";
   s.max_updated_at = "2024-01-01 00:00:00.000001+00";
@@ -37,7 +38,8 @@ TEST(StateFile, RoundTripsEveryFieldAndKeepsUnknownColumns) {
 }
 
 TEST(StateFile, UpsertReplacesOnlyItsLine) {
-  StateFile f = *StateFile::Parse("table_name,max_updated_at\npublic.a,1\npublic.b,2\n", "s");
+  StateFile f =
+      *StateFile::Parse("table_name,max_updated_at\npublic.a,1\npublic.b,2\n", "s");
   TableState b;
   b.table_name = "public.b";
   b.max_updated_at = "3";
@@ -47,12 +49,12 @@ TEST(StateFile, UpsertReplacesOnlyItsLine) {
 }
 
 TEST(StateFile, CorruptFilesAreRejectedWithExitCodeState) {
-  for (const char* bad : {"not,a,header\nx,y,z\n",
-                          "table_name,max_updated_at\npublic.a,1,extra\n",
-                          "table_name,max_updated_at\n\"public.a,1\n",
-                          "table_name,max_updated_at\nnodot,1\n",
-                          "table_name,max_updated_at\npublic.a,1\npublic.a,2\n",
-                          "table_name,max_updated_at,boundary\npublic.a,1,zz\n"}) {
+  for (const char* bad :
+       {"not,a,header\nx,y,z\n", "table_name,max_updated_at\npublic.a,1,extra\n",
+        "table_name,max_updated_at\n\"public.a,1\n",
+        "table_name,max_updated_at\nnodot,1\n",
+        "table_name,max_updated_at\npublic.a,1\npublic.a,2\n",
+        "table_name,max_updated_at,boundary\npublic.a,1,zz\n"}) {
     auto f = StateFile::Parse(bad, "s3://b/max_timestamps.csv");
     ASSERT_FALSE(f.ok()) << bad;
     EXPECT_EQ(ExitCodeOf(f.status()), ExitCode::kState);

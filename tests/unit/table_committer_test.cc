@@ -46,7 +46,8 @@ class MemoryCommit : public TableCommitTarget {
 };
 
 TEST(TableCommitter, CommitsWaitingTablesAsOneGroup) {
-  auto dir = std::filesystem::temp_directory_path() / ("pgtide-commit-" + sink::NewRunId());
+  auto dir =
+      std::filesystem::temp_directory_path() / ("pgtide-commit-" + sink::NewRunId());
   auto store = storage::ObjectStore::Open(dir.string()).ValueOrDie();
   auto schema = arrow::schema({arrow::field("id", arrow::int64())});
   MemoryCommit target;

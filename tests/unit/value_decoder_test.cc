@@ -1,5 +1,5 @@
-// One test per PostgreSQL type family, decoding golden COPY bytes captured from PostgreSQL
-// 15 (golden/make_golden.sh holds the queries).
+// One test per PostgreSQL type family, decoding golden COPY bytes captured from
+// PostgreSQL 15 (golden/make_golden.sh holds the queries).
 
 #include "pgtide/source/value_decoder.h"
 
@@ -47,7 +47,8 @@ TEST(ValueDecoder, IntegerExtremes) {
 }
 
 TEST(ValueDecoder, Floats) {
-  auto b = DecodeGolden("floats", {Plan(Spec(Kind::kFloat32)), Plan(Spec(Kind::kFloat64))});
+  auto b =
+      DecodeGolden("floats", {Plan(Spec(Kind::kFloat32)), Plan(Spec(Kind::kFloat64))});
   auto f = Col<arrow::FloatArray>(b, 0);
   auto d = Col<arrow::DoubleArray>(b, 1);
   EXPECT_EQ(f->Value(0), 1.5f);
@@ -102,16 +103,18 @@ TEST(ValueDecoder, TextVarcharCharBytea) {
 TEST(ValueDecoder, DatesTimestampsTimes) {
   DecoderSpec tz = Spec(Kind::kTimestamp);
   tz.utc = true;
-  auto b = DecodeGolden("temporal", {Plan(Spec(Kind::kDate)), Plan(Spec(Kind::kTimestamp)),
-                                     Plan(tz), Plan(Spec(Kind::kTime))});
+  auto b =
+      DecodeGolden("temporal", {Plan(Spec(Kind::kDate)), Plan(Spec(Kind::kTimestamp)),
+                                Plan(tz), Plan(Spec(Kind::kTime))});
   auto d = Col<arrow::Date32Array>(b, 0);
   auto ts = Col<arrow::TimestampArray>(b, 1);
   auto tstz = Col<arrow::TimestampArray>(b, 2);
   auto t = Col<arrow::Int64Array>(b, 3);  // microseconds since midnight
   EXPECT_EQ(d->Value(0), DaysFromCivil(2024, 2, 29));
   EXPECT_EQ(d->Value(1), DaysFromCivil(1999, 12, 31));
-  EXPECT_EQ(ts->Value(0), (DaysFromCivil(2024, 2, 29) * 86400LL + 13 * 3600 + 14 * 60 + 15) *
-                              1000000LL + 123456);
+  EXPECT_EQ(ts->Value(0), (DaysFromCivil(2024, 2, 29) * 86400LL + 13 * 3600 + 14 * 60 +
+                           15) * 1000000LL +
+                              123456);
   EXPECT_EQ(ts->Value(1), 0);
   EXPECT_EQ(tstz->Value(1), 0);  // the session was UTC when captured
   EXPECT_EQ(b->schema()->field(2)->type()->ToString(), "timestamp[us, tz=UTC]");
@@ -131,8 +134,8 @@ TEST(ValueDecoder, BoolUuidJson) {
   json.json = true;
   DecoderSpec jsonb = Spec(Kind::kJsonb);
   jsonb.json = true;
-  auto b = DecodeGolden("misc", {Plan(Spec(Kind::kBool)), Plan(Spec(Kind::kUuid)), Plan(json),
-                                 Plan(jsonb)});
+  auto b = DecodeGolden("misc", {Plan(Spec(Kind::kBool)), Plan(Spec(Kind::kUuid)),
+                                 Plan(json), Plan(jsonb)});
   auto flag = Col<arrow::BooleanArray>(b, 0);
   EXPECT_TRUE(flag->Value(0));
   EXPECT_FALSE(flag->Value(1));
@@ -194,8 +197,8 @@ TEST(ValueDecoder, NumericNaNFailsNamingTheColumn) {
   EXPECT_NE(st.message().find("HINT:"), std::string::npos);
 }
 
-// limits: row 0 holds the last timestamp int64 microseconds since 1970 can hold and '{1}';
-// row 1 one microsecond later and an array indexed from 0.
+// limits: row 0 holds the last timestamp int64 microseconds since 1970 can hold and
+// '{1}'; row 1 one microsecond later and an array indexed from 0.
 std::string ConsumeLimits(const std::vector<ColumnPlan>& plans,
                           std::shared_ptr<arrow::RecordBatch>* first_row = nullptr) {
   auto decoder = CopyDecoder::Make(plans, -1, arrow::default_memory_pool());
@@ -219,7 +222,8 @@ TEST(ValueDecoder, TimestampPastInt64MicrosFails) {
   std::shared_ptr<arrow::RecordBatch> b;
   std::string msg = ConsumeLimits({Plan(Spec(Kind::kTimestamp), "at"), Plan(ints)}, &b);
   EXPECT_EQ(Col<arrow::TimestampArray>(b, 0)->Value(0), INT64_MAX - 1);
-  EXPECT_NE(msg.find("column \"at\": a timestamp on 294247-01-10 is after"), std::string::npos)
+  EXPECT_NE(msg.find("column \"at\": a timestamp on 294247-01-10 is after"),
+            std::string::npos)
       << msg;
   EXPECT_NE(msg.find("HINT:"), std::string::npos);
 }
@@ -228,7 +232,8 @@ TEST(ValueDecoder, ArrayNotIndexedFromOneFails) {
   DecoderSpec ints = Spec(Kind::kArray);
   ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
   std::string msg = ConsumeLimits({Plan(Spec(Kind::kBinary)), Plan(ints, "a")});
-  EXPECT_NE(msg.find("column \"a\": array value has lower bound 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("column \"a\": array value has lower bound 0"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("HINT:"), std::string::npos);
 }
 
@@ -239,7 +244,8 @@ TEST(ValueDecoder, OneDimensionalArrays) {
   texts.element = std::make_shared<DecoderSpec>(Spec(Kind::kText));
   auto b = DecodeGolden("arrays", {Plan(ints), Plan(texts), Plan(ints)});
   auto a = Col<arrow::ListArray>(b, 0);
-  EXPECT_EQ(a->value_slice(0)->ToString(), testing::FromJson(arrow::int32(), "[1, null, 3]")->ToString());
+  EXPECT_EQ(a->value_slice(0)->ToString(),
+            testing::FromJson(arrow::int32(), "[1, null, 3]")->ToString());
   EXPECT_TRUE(a->IsNull(1));
   auto t = Col<arrow::ListArray>(b, 1);
   EXPECT_EQ(t->value_length(0), 2);
@@ -256,8 +262,7 @@ TEST(ValueDecoder, TwoDimensionalArraysNest) {
   ints.dims = 2;
   ints.element = std::make_shared<DecoderSpec>(Spec(Kind::kInt32));
   auto b = DecodeGolden("arrays2d", {Plan(ints)});
-  EXPECT_EQ(b->column(0)->type()->ToString(),
-            "list<element: list<element: int32>>");
+  EXPECT_EQ(b->column(0)->type()->ToString(), "list<element: list<element: int32>>");
   auto outer = Col<arrow::ListArray>(b, 0);
   EXPECT_EQ(outer->value_length(0), 2);
   auto inner = std::static_pointer_cast<arrow::ListArray>(outer->values());

@@ -1,7 +1,7 @@
 #include <arrow/compute/initialize.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
-#include <malloc.h>
 #include <cstdio>
 #include <cstdlib>
 
@@ -23,19 +23,24 @@ int main(int argc, char** argv) {
   // after which megabyte-sized buffers (window columns, Parquet pages) come from the heap
   // and fragment it. Measured on 5M rows with interleaved dates: peak RSS 110-119 MiB
   // (+14% over 1M rows) → 94-97 MiB (+4%); rows in order: unchanged.
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  // Registers compute kernels (Take, ...) that the Arrow libraries of the wheel keep apart.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr)
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Registers compute kernels (Take, ...) that the Arrow libraries of the wheel keep
+  // apart.
   if (auto st = arrow::compute::Initialize(); !st.ok()) {
-    std::fprintf(stderr, "pgtide: could not initialize Arrow compute: %s\n", st.ToString().c_str());
+    std::fprintf(stderr, "pgtide: could not initialize Arrow compute: %s\n",
+                 st.ToString().c_str());
     return static_cast<int>(ExitCode::kInternal);
   }
   CLI::App app{"pgtide: keep a Parquet data lake in step with a PostgreSQL database"};
   app.set_version_flag("--version", PGTIDE_VERSION);
   app.require_subcommand(1);
   pgtide::cli::CliValues run_values, plan_values;
-  auto* run = app.add_subcommand("run", "Load the tables (full or cdc) and commit their marks");
+  auto* run =
+      app.add_subcommand("run", "Load the tables (full or cdc) and commit their marks");
   pgtide::cli::AddRunOptions(run, &run_values);
-  auto* plan = app.add_subcommand("plan", "Print what a run would do, without writing anything");
+  auto* plan =
+      app.add_subcommand("plan", "Print what a run would do, without writing anything");
   pgtide::cli::AddRunOptions(plan, &plan_values);
   try {
     app.parse(argc, argv);

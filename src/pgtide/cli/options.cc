@@ -11,9 +11,10 @@ namespace pgtide::cli {
 
 void AddRunOptions(CLI::App* cmd, CliValues* v) {
   auto& r = v->run;
-  cmd->add_option("--source", r.connect.source,
-                  "PostgreSQL connection URI or \"key=value ...\" string; without it libpq's "
-                  "PG* environment variables apply")
+  cmd->add_option(
+         "--source", r.connect.source,
+         "PostgreSQL connection URI or \"key=value ...\" string; without it libpq's "
+         "PG* environment variables apply")
       ->envname("PGTIDE_SOURCE");
   cmd->add_option("--database_name,--database", r.connect.database,
                   "Database to connect to (overrides the one in --source)");
@@ -27,16 +28,18 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "full: every row; cdc: rows past each table's stored mark")
       ->check(CLI::IsMember({"full", "cdc"}))
       ->envname("PGTIDE_LOAD_TYPE");
-  cmd->add_option("--cursor-column", r.cursor_column,
-                  "Column whose values mark changed rows (timestamptz, timestamp, date or an "
-                  "integer version)")
+  cmd->add_option(
+         "--cursor-column", r.cursor_column,
+         "Column whose values mark changed rows (timestamptz, timestamp, date or an "
+         "integer version)")
       ->capture_default_str();
   cmd->add_option("--output,--s3_output_path", r.output,
                   "Lake location: a folder or s3://bucket/prefix")
       ->envname("PGTIDE_OUTPUT");
-  cmd->add_option("--state,--csv_file_name", r.state,
-                  "State file (max_timestamps.csv): a path or s3:// URI; a bare file name is "
-                  "placed in the output location [default: <output>/_pgtide/max_timestamps.csv]")
+  cmd->add_option(
+         "--state,--csv_file_name", r.state,
+         "State file (max_timestamps.csv): a path or s3:// URI; a bare file name is "
+         "placed in the output location [default: <output>/_pgtide/max_timestamps.csv]")
       ->envname("PGTIDE_STATE");
   cmd->add_option("--log-folder,--log_folder_path", r.log_folder,
                   "Where the run log and summary are written at the end of every run "
@@ -44,7 +47,8 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->envname("PGTIDE_LOG_FOLDER");
   cmd->add_option("--job-name,--JOB_NAME", r.job_name, "Job name used in log file names")
       ->capture_default_str();
-  cmd->add_option("--environment", r.environment, "Environment label used in log file names")
+  cmd->add_option("--environment", r.environment,
+                  "Environment label used in log file names")
       ->capture_default_str();
   cmd->add_option("--jobs,-j", r.jobs, "Tables loaded at the same time")
       ->check(CLI::Range(1, 64))
@@ -54,27 +58,32 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->capture_default_str();
   cmd->add_option("--compression-level", v->compression_level,
                   "Codec level (default: the codec's own)");
-  cmd->add_option("--row-group-rows", r.writer.row_group_rows, "Target rows per row group")
+  cmd->add_option("--row-group-rows", r.writer.row_group_rows,
+                  "Target rows per row group")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 30))
       ->capture_default_str();
   cmd->add_option("--memory-limit-mb", v->memory_limit_mb,
                   "Rows buffered for Parquet across all partitions of a table, in MiB")
       ->check(CLI::Range(8, 1 << 20))
       ->capture_default_str();
-  cmd->add_option("--lookback", r.lookback,
-                  "Re-scan this much before the stored mark (an interval such as '5 minutes' "
-                  "for time cursors, a count for integer cursors); no row is written twice");
+  cmd->add_option(
+      "--lookback", r.lookback,
+      "Re-scan this much before the stored mark (an interval such as '5 minutes' "
+      "for time cursors, a count for integer cursors); no row is written twice");
   cmd->add_option("--cursor-timezone", r.cursor_timezone,
                   "Time zone in which timestamp-without-time-zone cursors are written "
                   "[default: the server's TimeZone]");
   cmd->add_option("--s3-endpoint", r.s3.endpoint,
                   "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (path-style) "
                   "[default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS]");
-  cmd->add_option("--s3-region", r.s3.region, "S3 region [default: AWS_REGION, us-east-1]");
-  cmd->add_option("--config", v->config_file,
-                  "JSON file of per-table overrides: {\"tables\": {\"schema.table\": "
-                  "{\"cursor_column\": ..., \"load_type\": \"full\"|\"cdc\", \"skip\": true}}}");
-  cmd->add_flag("--verbose,-v", v->verbose, "Also log debug lines (the SQL of each COPY)");
+  cmd->add_option("--s3-region", r.s3.region,
+                  "S3 region [default: AWS_REGION, us-east-1]");
+  cmd->add_option(
+      "--config", v->config_file,
+      "JSON file of per-table overrides: {\"tables\": {\"schema.table\": "
+      "{\"cursor_column\": ..., \"load_type\": \"full\"|\"cdc\", \"skip\": true}}}");
+  cmd->add_flag("--verbose,-v", v->verbose,
+                "Also log debug lines (the SQL of each COPY)");
   cmd->add_flag("--no-progress", v->no_progress, "No progress line even on a terminal");
 }
 
@@ -98,14 +107,17 @@ static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r) {
       o.load_type = t.value("load_type", "");
       o.skip = t.value("skip", false);
       if (!o.load_type.empty() && o.load_type != "full" && o.load_type != "cdc") {
-        return Error(ExitCode::kUsage,
-                     fmt::format("config file {}: table {}: load_type must be \"full\" or "
-                                 "\"cdc\"", path, name));
+        return Error(
+            ExitCode::kUsage,
+            fmt::format("config file {}: table {}: load_type must be \"full\" or "
+                        "\"cdc\"",
+                        path, name));
       }
       r->overrides[name] = o;
     }
   } catch (const std::exception& e) {
-    return Error(ExitCode::kUsage, fmt::format("config file {} is not valid: {}", path, e.what()));
+    return Error(ExitCode::kUsage,
+                 fmt::format("config file {} is not valid: {}", path, e.what()));
   }
   return arrow::Status::OK();
 }
@@ -115,9 +127,10 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   if (r.discover.schemas.empty()) r.discover.schemas = {"public"};
   r.load_type = v->load_type == "full" ? job::LoadType::kFull : job::LoadType::kCdc;
   if (output_required && r.output.empty()) {
-    return Error(ExitCode::kUsage,
-                 "no output location\nHINT: pass --output DIR or --output s3://bucket/prefix "
-                 "(the original job's --s3_output_path)");
+    return Error(
+        ExitCode::kUsage,
+        "no output location\nHINT: pass --output DIR or --output s3://bucket/prefix "
+        "(the original job's --s3_output_path)");
   }
   if (!r.output.empty()) {
     if (r.state.empty()) r.state = JoinLocation(r.output, "_pgtide/max_timestamps.csv");
@@ -125,8 +138,8 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
     if (r.log_folder.empty()) r.log_folder = JoinLocation(r.output, "_pgtide/logs");
   }
   const std::map<std::string, arrow::Compression::type> codecs = {
-      {"zstd", arrow::Compression::ZSTD},   {"snappy", arrow::Compression::SNAPPY},
-      {"gzip", arrow::Compression::GZIP},   {"lz4", arrow::Compression::LZ4_FRAME},
+      {"zstd", arrow::Compression::ZSTD},     {"snappy", arrow::Compression::SNAPPY},
+      {"gzip", arrow::Compression::GZIP},     {"lz4", arrow::Compression::LZ4_FRAME},
       {"brotli", arrow::Compression::BROTLI}, {"none", arrow::Compression::UNCOMPRESSED}};
   r.writer.compression = codecs.at(v->compression);
   if (v->compression_level >= 0) r.writer.compression_level = v->compression_level;

@@ -18,15 +18,17 @@ static arrow::Status Plan(job::RunOptions& opts) {
                                   "mode", "reason", "cursor", "est. rows", "stored mark")
                           .c_str());
   for (const auto& p : plans) {
-    std::printf("%s\n",
-                fmt::format("{:<{}}  {:<4}  {:<22}  {:<12}  {:>12}  {}",
-                            p.table.qualified_name(), w, job::LoadTypeName(p.mode), p.reason,
-                            p.cursor_index >= 0 ? p.cursor_column : "-",
-                            p.table.estimated_rows < 0 ? std::string("?")
-                                                       : std::to_string(p.table.estimated_rows),
-                            p.stored ? p.stored->max_updated_at : "")
-                    .c_str());
-    for (const auto& warning : p.warnings) std::printf("  warning: %s\n", warning.c_str());
+    std::printf(
+        "%s\n",
+        fmt::format("{:<{}}  {:<4}  {:<22}  {:<12}  {:>12}  {}", p.table.qualified_name(),
+                    w, job::LoadTypeName(p.mode), p.reason,
+                    p.cursor_index >= 0 ? p.cursor_column : "-",
+                    p.table.estimated_rows < 0 ? std::string("?")
+                                               : std::to_string(p.table.estimated_rows),
+                    p.stored ? p.stored->max_updated_at : "")
+            .c_str());
+    for (const auto& warning : p.warnings)
+      std::printf("  warning: %s\n", warning.c_str());
   }
   std::printf("%zu tables; nothing was written\n", plans.size());
   return arrow::Status::OK();

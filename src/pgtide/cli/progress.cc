@@ -16,8 +16,8 @@ void ProgressLine::Clear() {
   if (g_line_shown.exchange(false)) std::fputs("\r\033[K", stderr);
 }
 
-ProgressLine::ProgressLine(const std::vector<job::TablePlan>* plans, job::RunProgress* progress,
-                           bool enabled)
+ProgressLine::ProgressLine(const std::vector<job::TablePlan>* plans,
+                           job::RunProgress* progress, bool enabled)
     : plans_(plans), progress_(progress) {
   if (!enabled || !::isatty(STDERR_FILENO)) return;
   RunLog::Get().set_before_echo(&ProgressLine::Clear);
@@ -45,8 +45,9 @@ void ProgressLine::Loop() {
     for (size_t i = 0; i < plans_->size(); ++i) {
       int64_t rows = progress_->rows[i].load();
       if (progress_->running[i].load()) {
-        line += fmt::format(" {} {} rows ({:.0f} rows/s)", (*plans_)[i].table.qualified_name(),
-                            rows, (rows - last_rows[i]) / dt);
+        line += fmt::format(" {} {} rows ({:.0f} rows/s)",
+                            (*plans_)[i].table.qualified_name(), rows,
+                            (rows - last_rows[i]) / dt);
       }
       last_rows[i] = rows;
     }

@@ -9,9 +9,9 @@
 
 namespace pgtide::cli {
 
-/// A one-line progress display on stderr — tables left, and per running table its rows and
-/// rows/s — refreshed twice a second. Silent when stderr is not a terminal, so logs and CI
-/// output carry no control characters.
+/// A one-line progress display on stderr — tables left, and per running table its rows
+/// and rows/s — refreshed twice a second. Silent when stderr is not a terminal, so logs
+/// and CI output carry no control characters.
 class ProgressLine {
  public:
   ProgressLine(const std::vector<job::TablePlan>* plans, job::RunProgress* progress,

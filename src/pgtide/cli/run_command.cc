@@ -10,9 +10,9 @@
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
 #include "pgtide/job/state_file_commit.h"
-#include "pgtide/sink/lake_names.h"
 #include "pgtide/runlog/log_upload.h"
 #include "pgtide/runlog/run_summary.h"
+#include "pgtide/sink/lake_names.h"
 
 namespace pgtide::cli {
 
@@ -78,10 +78,12 @@ int RunCommand(CliValues* values) {
     std::fputs(runlog::SummaryTable(results, seconds).c_str(), stdout);
     std::fflush(stdout);
   }
-  LogInfo("run {} finished with exit code {} in {:.2f}s", info.run_id, info.exit_code, seconds);
-  // The run id is the UTC start time plus a suffix: two runs that start in the same second
-  // keep a log each.
-  std::string base = fmt::format("{}-{}-{}", info.job_name, info.environment, info.run_id);
+  LogInfo("run {} finished with exit code {} in {:.2f}s", info.run_id, info.exit_code,
+          seconds);
+  // The run id is the UTC start time plus a suffix: two runs that start in the same
+  // second keep a log each.
+  std::string base =
+      fmt::format("{}-{}-{}", info.job_name, info.environment, info.run_id);
   runlog::UploadRunLog(values->run.log_folder, values->run.s3, base, RunLog::Get().Text(),
                        runlog::SummaryJson(info, results));
   return static_cast<int>(code);

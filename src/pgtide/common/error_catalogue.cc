@@ -11,12 +11,13 @@ static const ErrorClassInfo kCatalogue[] = {
      "Fix the option named above; `pgtide run --help` lists them."},
     {ErrorClass::kConfig, "config", ExitCode::kUsage, false,
      "Fix the job file at the path named above."},
-    {ErrorClass::kSourceUnreachable, "source_unreachable", ExitCode::kSourceUnavailable, true,
-     "Check that the server is running and that host and port are right."},
+    {ErrorClass::kSourceUnreachable, "source_unreachable", ExitCode::kSourceUnavailable,
+     true, "Check that the server is running and that host and port are right."},
     {ErrorClass::kSourceAuth, "source_auth", ExitCode::kSourceUnavailable, false,
      "Check the user and password (in --source, PGPASSWORD or ~/.pgpass)."},
     {ErrorClass::kSourceTransient, "source_transient", ExitCode::kSourceUnavailable, true,
-     "The connection to PostgreSQL was lost or the server is busy; the next run retries."},
+     "The connection to PostgreSQL was lost or the server is busy; the next run "
+     "retries."},
     {ErrorClass::kSourcePermission, "source_permission", ExitCode::kTablesFailed, false,
      "GRANT SELECT on the table to the pgtide role, or exclude the table."},
     {ErrorClass::kSourceQuery, "source_query", ExitCode::kTablesFailed, false, ""},
@@ -27,18 +28,22 @@ static const ErrorClassInfo kCatalogue[] = {
      "Check the credentials and the permissions on the location named above."},
     {ErrorClass::kStorageMissing, "storage_missing", ExitCode::kStorageUnavailable, false,
      "Create the bucket or folder, or fix the location."},
-    {ErrorClass::kStorageUnavailable, "storage_unavailable", ExitCode::kStorageUnavailable, true,
+    {ErrorClass::kStorageUnavailable, "storage_unavailable",
+     ExitCode::kStorageUnavailable, true,
      "The storage service failed or is throttling: retry later."},
     {ErrorClass::kStorageFull, "storage_full", ExitCode::kStorageUnavailable, true,
-     "No space left on the local disk named above: free space or point TMPDIR elsewhere."},
+     "No space left on the local disk named above: free space or point TMPDIR "
+     "elsewhere."},
     {ErrorClass::kTls, "tls", ExitCode::kSourceUnavailable, false,
      "A TLS handshake or certificate check failed: check sslmode / the CA certificates."},
     {ErrorClass::kDns, "dns", ExitCode::kSourceUnavailable, true,
      "The host name does not resolve: check its spelling and the DNS configuration."},
     {ErrorClass::kOutOfMemory, "out_of_memory", ExitCode::kInternal, true,
-     "Out of memory: lower --memory-limit-mb or --jobs, or give the process more memory."},
+     "Out of memory: lower --memory-limit-mb or --jobs, or give the process more "
+     "memory."},
     {ErrorClass::kInterrupted, "interrupted", ExitCode::kInterrupted, true,
-     "The run was stopped by a signal; committed tables stay, the others are retried next run."},
+     "The run was stopped by a signal; committed tables stay, the others are retried "
+     "next run."},
     {ErrorClass::kInternal, "internal", ExitCode::kInternal, false,
      "This is a bug: please report it with the run log."},
 };
@@ -52,14 +57,22 @@ const ErrorClassInfo& InfoOf(ErrorClass cls) {
 
 ErrorClass DefaultClassOf(ExitCode code) {
   switch (code) {
-    case ExitCode::kOk: return ErrorClass::kNone;
-    case ExitCode::kTablesFailed: return ErrorClass::kSourceQuery;
-    case ExitCode::kUsage: return ErrorClass::kUsage;
-    case ExitCode::kSourceUnavailable: return ErrorClass::kSourceUnreachable;
-    case ExitCode::kState: return ErrorClass::kState;
-    case ExitCode::kStorageUnavailable: return ErrorClass::kStorageUnavailable;
-    case ExitCode::kInterrupted: return ErrorClass::kInterrupted;
-    default: return ErrorClass::kInternal;
+    case ExitCode::kOk:
+      return ErrorClass::kNone;
+    case ExitCode::kTablesFailed:
+      return ErrorClass::kSourceQuery;
+    case ExitCode::kUsage:
+      return ErrorClass::kUsage;
+    case ExitCode::kSourceUnavailable:
+      return ErrorClass::kSourceUnreachable;
+    case ExitCode::kState:
+      return ErrorClass::kState;
+    case ExitCode::kStorageUnavailable:
+      return ErrorClass::kStorageUnavailable;
+    case ExitCode::kInterrupted:
+      return ErrorClass::kInterrupted;
+    default:
+      return ErrorClass::kInternal;
   }
 }
 
@@ -72,7 +85,7 @@ ErrorClass ClassifySqlState(std::string_view s) {
   if (s == "53200") return ErrorClass::kOutOfMemory;
   if (cls == "28") return ErrorClass::kSourceAuth;  // invalid authorization
   if (s == "42501") return ErrorClass::kSourcePermission;
-  if (cls == "22") return ErrorClass::kSourceData;  // data exception
+  if (cls == "22") return ErrorClass::kSourceData;    // data exception
   if (s == "57014") return ErrorClass::kInterrupted;  // query_canceled
   return ErrorClass::kSourceQuery;
 }
@@ -90,7 +103,8 @@ ErrorClass ClassifyS3(long http_status, std::string_view code) {
   }
   if (http_status == 401 || http_status == 403) return ErrorClass::kStorageDenied;
   if (http_status == 404) return ErrorClass::kStorageMissing;
-  if (http_status == 408 || http_status == 429 || http_status >= 500 || http_status == 0) {
+  if (http_status == 408 || http_status == 429 || http_status >= 500 ||
+      http_status == 0) {
     return ErrorClass::kStorageUnavailable;
   }
   return ErrorClass::kStorageUnavailable;
@@ -99,14 +113,19 @@ ErrorClass ClassifyS3(long http_status, std::string_view code) {
 ErrorClass ClassifyErrno(int err) {
   switch (err) {
     case ENOSPC:
-    case EDQUOT: return ErrorClass::kStorageFull;
+    case EDQUOT:
+      return ErrorClass::kStorageFull;
     case EACCES:
     case EPERM:
-    case EROFS: return ErrorClass::kStorageDenied;
+    case EROFS:
+      return ErrorClass::kStorageDenied;
     case ENOENT:
-    case ENOTDIR: return ErrorClass::kStorageMissing;
-    case ENOMEM: return ErrorClass::kOutOfMemory;
-    default: return ErrorClass::kStorageUnavailable;
+    case ENOTDIR:
+      return ErrorClass::kStorageMissing;
+    case ENOMEM:
+      return ErrorClass::kOutOfMemory;
+    default:
+      return ErrorClass::kStorageUnavailable;
   }
 }
 

@@ -29,8 +29,8 @@ enum class ErrorClass {
   kTls,                 // a TLS handshake or certificate failed
   kDns,                 // a host name does not resolve
   kOutOfMemory,
-  kInterrupted,         // SIGTERM / SIGINT
-  kInternal,            // a bug
+  kInterrupted,  // SIGTERM / SIGINT
+  kInternal,     // a bug
 };
 
 struct ErrorClassInfo {
@@ -48,7 +48,8 @@ const ErrorClassInfo& InfoOf(ErrorClass cls);
 ErrorClass DefaultClassOf(ExitCode code);
 
 /// PostgreSQL errors by SQLSTATE (libpq's PG_DIAG_SQLSTATE), as the PostgreSQL manual's
-/// Appendix A groups them: class 08 and 57P01-57P03, 53300, 40001 and 40P01 are transient.
+/// Appendix A groups them: class 08 and 57P01-57P03, 53300, 40001 and 40P01 are
+/// transient.
 ErrorClass ClassifySqlState(std::string_view sqlstate);
 
 /// S3 errors by HTTP status and the XML error code of the response ("" when none).

@@ -15,9 +15,9 @@ arrow::Status Error(ExitCode code, std::string msg, std::string sqlstate) {
 }
 
 arrow::Status Error(ErrorClass cls, std::string msg, std::string sqlstate) {
-  return arrow::Status(arrow::StatusCode::IOError, std::move(msg),
-                       std::make_shared<ErrorDetail>(InfoOf(cls).exit_code, std::move(sqlstate),
-                                                     cls));
+  return arrow::Status(
+      arrow::StatusCode::IOError, std::move(msg),
+      std::make_shared<ErrorDetail>(InfoOf(cls).exit_code, std::move(sqlstate), cls));
 }
 
 static const ErrorDetail* DetailOf(const arrow::Status& st) {
@@ -48,8 +48,9 @@ std::string SqlStateOf(const arrow::Status& st) {
 
 arrow::Status WithExitCode(arrow::Status st, ExitCode code) {
   if (st.ok() || DetailOf(st)) return st;
-  return arrow::Status(st.code(), st.message(),
-                       std::make_shared<ErrorDetail>(code, std::string(), DefaultClassOf(code)));
+  return arrow::Status(
+      st.code(), st.message(),
+      std::make_shared<ErrorDetail>(code, std::string(), DefaultClassOf(code)));
 }
 
 }  // namespace pgtide

@@ -10,16 +10,18 @@ namespace pgtide {
 enum class ErrorClass;  // common/error_catalogue.h
 
 /// Stable process exit codes, documented in the README. A script can tell "retry later"
-/// (kSourceUnavailable, kStorageUnavailable) from "fix the configuration" (kUsage, kState).
+/// (kSourceUnavailable, kStorageUnavailable) from "fix the configuration" (kUsage,
+/// kState).
 enum class ExitCode : int {
   kOk = 0,
-  kTablesFailed = 1,        // the run finished, some tables failed; the others are committed
-  kUsage = 2,               // bad arguments, unknown schema or cursor column, bad config
-  kSourceUnavailable = 3,   // cannot connect: bad DSN, server down, authentication failed
-  kState = 4,               // the state file is unreadable, corrupt, or changed under us
-  kStorageUnavailable = 5,  // output or log location cannot be written (denied, missing, full)
-  kInternal = 70,           // a bug: please report it with the run log
-  kInterrupted = 130,       // stopped by SIGTERM / SIGINT; committed tables stay
+  kTablesFailed = 1,  // the run finished, some tables failed; the others are committed
+  kUsage = 2,         // bad arguments, unknown schema or cursor column, bad config
+  kSourceUnavailable = 3,  // cannot connect: bad DSN, server down, authentication failed
+  kState = 4,              // the state file is unreadable, corrupt, or changed under us
+  kStorageUnavailable =
+      5,               // output or log location cannot be written (denied, missing, full)
+  kInternal = 70,      // a bug: please report it with the run log
+  kInterrupted = 130,  // stopped by SIGTERM / SIGINT; committed tables stay
 };
 
 /// Carries an ExitCode, its ErrorClass and, for PostgreSQL errors, the SQLSTATE inside an

@@ -13,8 +13,8 @@ std::string QuoteIdent(std::string_view ident);
 std::string QuoteLiteral(std::string_view value);
 
 /// Escapes a schema or table name for use as one path segment of a folder or S3 key:
-/// everything is kept except what a path cannot hold ('/', '\\', '%', control bytes, and a
-/// leading '.' or '_' that dataset readers treat as hidden), which becomes %XX.
+/// everything is kept except what a path cannot hold ('/', '\\', '%', control bytes, and
+/// a leading '.' or '_' that dataset readers treat as hidden), which becomes %XX.
 std::string EncodePathSegment(std::string_view name);
 
 /// Shell-style glob match ('*', '?', '[abc]') of `text` against `pattern`.

@@ -23,7 +23,8 @@ class RunLog {
   int warnings() const;
   void set_echo(bool echo) { echo_ = echo; }
   void set_verbose(bool verbose) { verbose_ = verbose; }
-  /// Called around each echoed line so a progress line on the terminal can be cleared first.
+  /// Called around each echoed line so a progress line on the terminal can be cleared
+  /// first.
   void set_before_echo(void (*hook)()) { before_echo_ = hook; }
 
  private:

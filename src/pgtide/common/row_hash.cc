@@ -21,8 +21,9 @@ inline uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 }
 }  // namespace
 
-// Two independent 64-bit lanes over 8-byte words; not cryptographic, but a collision needs
-// two distinct rows of one table inside one watermark window (about 2^-64 per pair).
+// Two independent 64-bit lanes over 8-byte words; not cryptographic, but a collision
+// needs two distinct rows of one table inside one watermark window (about 2^-64 per
+// pair).
 RowHash HashBytes(const uint8_t* data, size_t len) {
   uint64_t a = kP3 ^ len, b = kP1 + len;
   size_t i = 0;

@@ -6,8 +6,8 @@
 
 namespace pgtide {
 
-/// A 128-bit fingerprint of a row's bytes in the COPY stream: the identity of a row version
-/// when the commit protocol must recognise rows an earlier run already wrote.
+/// A 128-bit fingerprint of a row's bytes in the COPY stream: the identity of a row
+/// version when the commit protocol must recognise rows an earlier run already wrote.
 struct RowHash {
   uint64_t hi = 0, lo = 0;
   bool operator==(const RowHash& o) const { return hi == o.hi && lo == o.lo; }
@@ -17,7 +17,9 @@ struct RowHash {
 };
 
 struct RowHashHasher {
-  size_t operator()(const RowHash& h) const { return static_cast<size_t>(h.lo ^ (h.hi >> 1)); }
+  size_t operator()(const RowHash& h) const {
+    return static_cast<size_t>(h.lo ^ (h.hi >> 1));
+  }
 };
 
 RowHash HashBytes(const uint8_t* data, size_t len);

@@ -12,7 +12,8 @@ int64_t NowMicros() {
       .count();
 }
 
-// Howard Hinnant's days_from_civil / civil_from_days, valid for the whole int64 range we use.
+// Howard Hinnant's days_from_civil / civil_from_days, valid for the whole int64 range we
+// use.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;

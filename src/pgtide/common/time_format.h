@@ -21,9 +21,9 @@ void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
 /// "2024-01-02" for days since 1970-01-01.
 std::string FormatDate(int64_t days_since_1970);
 
-/// Formats microseconds since 1970 the way PostgreSQL prints a timestamp in ISO DateStyle:
-/// "2024-01-02 03:04:05.123456", trailing zeros of the fraction dropped, and "+00" appended
-/// when `utc_offset` (a timestamptz in a UTC session).
+/// Formats microseconds since 1970 the way PostgreSQL prints a timestamp in ISO
+/// DateStyle: "2024-01-02 03:04:05.123456", trailing zeros of the fraction dropped, and
+/// "+00" appended when `utc_offset` (a timestamptz in a UTC session).
 std::string FormatPgTimestamp(int64_t micros_since_1970, bool utc_offset);
 
 /// "20240102T030405Z" — sortable, path-safe.

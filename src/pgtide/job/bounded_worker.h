@@ -13,11 +13,11 @@
 
 namespace pgtide::job {
 
-/// One thread behind a bounded queue: the writer pipe (batches → Parquet encoding) and the
-/// committer (staged tables → publish + state write) are both this. The bound is what keeps
-/// memory flat when the consumer is the slower side; items waiting when the thread gets to
-/// them are handed over together (up to `max_group`), so a consumer that gains from
-/// batching (one state-file write for many tables) can do so.
+/// One thread behind a bounded queue: the writer pipe (batches → Parquet encoding) and
+/// the committer (staged tables → publish + state write) are both this. The bound is what
+/// keeps memory flat when the consumer is the slower side; items waiting when the thread
+/// gets to them are handed over together (up to `max_group`), so a consumer that gains
+/// from batching (one state-file write for many tables) can do so.
 ///
 /// A handler error stops the worker: queued items are dropped and every later Push and
 /// Close returns that error.
@@ -46,7 +46,8 @@ class BoundedWorker {
     return arrow::Status::OK();
   }
 
-  /// Handles everything queued, then stops the thread; returns the handler's error, if any.
+  /// Handles everything queued, then stops the thread; returns the handler's error, if
+  /// any.
   arrow::Status Close() {
     Stop(/*drop_queued=*/false);
     std::lock_guard<std::mutex> lock(mu_);

@@ -25,8 +25,8 @@ arrow::Result<std::vector<std::string>> SweepTableFolder(storage::ObjectStore* s
     bool uncommitted = committed_run.empty() || id > committed_run;
     bool superseded = !full_run.empty() && id < full_run;
     if (uncommitted || superseded) {
-      LogInfo("removing {} data file {} (run {})", uncommitted ? "uncommitted" : "superseded",
-              store->Describe(f), id);
+      LogInfo("removing {} data file {} (run {})",
+              uncommitted ? "uncommitted" : "superseded", store->Describe(f), id);
       ARROW_RETURN_NOT_OK(store->DeleteFile(f));
       ++*deleted;
     } else {

@@ -14,13 +14,14 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
     LogInfo("connected to {} (server {}, TimeZone {})", p.conn->description(),
             p.conn->server_version(), p.conn->server_timezone());
   }
-  // Check every location before reading any data: a bad state file or an unwritable output
-  // stops the run with nothing written.
+  // Check every location before reading any data: a bad state file or an unwritable
+  // output stops the run with nothing written.
   if (for_run || !opts.state.empty()) {
     ARROW_ASSIGN_OR_RAISE(p.state, state::StateStore::Open(opts.state, opts.s3));
     ARROW_ASSIGN_OR_RAISE(p.stored, p.state->Load());
     if (for_run) {
-      LogInfo("state file {}: {} table marks", p.state->location(), p.stored.rows().size());
+      LogInfo("state file {}: {} table marks", p.state->location(),
+              p.stored.rows().size());
     }
   }
   if (for_run) {
@@ -32,7 +33,8 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
   ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(tables, p.stored, opts));
   if (for_run && p.plans.empty()) {
     LogWarning("no table matched: schemas {}, include {}, exclude {}",
-               fmt::join(opts.discover.schemas, ","), fmt::join(opts.discover.include, ","),
+               fmt::join(opts.discover.schemas, ","),
+               fmt::join(opts.discover.include, ","),
                fmt::join(opts.discover.exclude, ","));
   }
   return p;

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "pgtide/storage/object_store.h"
 #include "pgtide/sink/partitioned_writer.h"
 #include "pgtide/source/catalog.h"
 #include "pgtide/source/connection.h"
+#include "pgtide/storage/object_store.h"
 
 namespace pgtide::job {
 
@@ -28,17 +28,17 @@ struct RunOptions {
   source::DiscoverOptions discover;
   LoadType load_type = LoadType::kCdc;
   std::string cursor_column = "updated_at";
-  std::string output;       // folder or s3:// prefix of the lake
-  std::string state;        // max_timestamps.csv location
-  std::string log_folder;   // where the run log and summary go
+  std::string output;      // folder or s3:// prefix of the lake
+  std::string state;       // max_timestamps.csv location
+  std::string log_folder;  // where the run log and summary go
   std::string job_name = "pgtide";
   std::string environment = "dev";
-  int jobs = 1;             // tables loaded at the same time
+  int jobs = 1;  // tables loaded at the same time
   sink::WriterOptions writer;
   storage::S3Settings s3;
   /// Extra overlap re-scanned by cdc for cursors set by application clocks: an interval
-  /// for time cursors ("5 minutes"), a count for integer cursors. Rows already written are
-  /// still recognised and not written twice.
+  /// for time cursors ("5 minutes"), a count for integer cursors. Rows already written
+  /// are still recognised and not written twice.
   std::string lookback;
   /// Time zone in which `timestamp without time zone` cursors are written; default: the
   /// server's TimeZone setting.

@@ -75,7 +75,8 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
     }
     for (auto& f : staged) f.wait();
   };
-  int jobs = std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
+  int jobs =
+      std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
   std::vector<std::thread> threads;
   for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, nullptr);
   worker(std::move(first));

@@ -14,7 +14,9 @@ struct RunProgress {
   int tables_total = 0;
   std::vector<std::atomic<int64_t>> rows;  // per plan
   std::vector<std::atomic<int>> running;   // 1 while a table is loading
-  explicit RunProgress(size_t n) : rows(n), running(n) { tables_total = static_cast<int>(n); }
+  explicit RunProgress(size_t n) : rows(n), running(n) {
+    tables_total = static_cast<int>(n);
+  }
 };
 
 /// Loads the planned tables, `options.jobs` at a time, each worker on its own connection;

@@ -11,10 +11,10 @@
 
 namespace pgtide::job {
 
-/// A table whose snapshot has been read to the end: its rows are in a writer pipe (possibly
-/// still being encoded) and its change (new state line, superseded files) is decided. What
-/// is left is the commit, which a TableCommitter does while the worker goes on to the next
-/// table.
+/// A table whose snapshot has been read to the end: its rows are in a writer pipe
+/// (possibly still being encoded) and its change (new state line, superseded files) is
+/// decided. What is left is the commit, which a TableCommitter does while the worker goes
+/// on to the next table.
 struct StagedTable {
   size_t index = 0;  // the plan's position, for progress
   const TablePlan* plan = nullptr;

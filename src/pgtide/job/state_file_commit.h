@@ -9,9 +9,9 @@
 namespace pgtide::job {
 
 /// The lake as folders of Parquet plus max_timestamps.csv: publish every file of every
-/// table of the group (in parallel), then write the lines of the tables whose files are all
-/// out in one replace of the state file, then delete what committed full loads superseded.
-/// No line is written before every file of its table is published.
+/// table of the group (in parallel), then write the lines of the tables whose files are
+/// all out in one replace of the state file, then delete what committed full loads
+/// superseded. No line is written before every file of its table is published.
 class StateFileCommit : public TableCommitTarget {
  public:
   StateFileCommit(std::shared_ptr<storage::ObjectStore> output, state::StateStore* state)

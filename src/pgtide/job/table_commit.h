@@ -11,8 +11,8 @@
 
 namespace pgtide::job {
 
-/// One table's load, ready to become visible: its closed files (staged, not yet published),
-/// its new state line, and the files of earlier runs that it replaces.
+/// One table's load, ready to become visible: its closed files (staged, not yet
+/// published), its new state line, and the files of earlier runs that it replaces.
 struct TableChange {
   std::string table;  // schema.table, for messages
   std::vector<storage::StagedFile> files;
@@ -23,9 +23,10 @@ struct TableChange {
   std::vector<std::string> superseded;
 };
 
-/// The door through which a table's load is committed. Everything before it (scan, encode,
-/// stage) is the same for every lake format; an implementation decides what "committed"
-/// means: today the files plus the state file (StateFileCommit), next an Iceberg snapshot.
+/// The door through which a table's load is committed. Everything before it (scan,
+/// encode, stage) is the same for every lake format; an implementation decides what
+/// "committed" means: today the files plus the state file (StateFileCommit), next an
+/// Iceberg snapshot.
 ///
 /// Contract: a change that reports OK is durable and visible; one that reports an error
 /// leaves the table's committed content and mark as they were (its published files, if

@@ -10,11 +10,13 @@ namespace pgtide::job {
 // A group larger than this gains nothing more from sharing one state write.
 constexpr size_t kMaxGroup = 64;
 
-TableCommitter::TableCommitter(TableCommitTarget* target, std::function<void(size_t)> on_done)
+TableCommitter::TableCommitter(TableCommitTarget* target,
+                               std::function<void(size_t)> on_done)
     : target_(target),
       on_done_(std::move(on_done)),
-      worker_([this](std::vector<std::unique_ptr<StagedTable>>& g) { return CommitGroup(g); },
-              std::numeric_limits<size_t>::max(), kMaxGroup) {}
+      worker_(
+          [this](std::vector<std::unique_ptr<StagedTable>>& g) { return CommitGroup(g); },
+          std::numeric_limits<size_t>::max(), kMaxGroup) {}
 
 TableCommitter::~TableCommitter() { Drain(); }
 
@@ -22,7 +24,8 @@ std::future<void> TableCommitter::Submit(std::unique_ptr<StagedTable> table) {
   auto done = table->committed.get_future();
   // The handler never fails, so Push only fails after Drain (a bug): report it loudly.
   auto st = worker_.Push(std::move(table));
-  if (!st.ok()) throw std::logic_error("TableCommitter::Submit after Drain: " + st.ToString());
+  if (!st.ok())
+    throw std::logic_error("TableCommitter::Submit after Drain: " + st.ToString());
   return done;
 }
 
@@ -39,13 +42,14 @@ static arrow::Status CloseFiles(StagedTable* t) {
   r->files = static_cast<int64_t>(closed.size());
   t->change.files = std::move(closed);
   if (r->rows != t->pipe->rows_pushed()) {
-    return Error(ExitCode::kInternal,
-                 fmt::format("wrote {} rows in files but read {}", r->rows, t->pipe->rows_pushed()));
+    return Error(ExitCode::kInternal, fmt::format("wrote {} rows in files but read {}",
+                                                  r->rows, t->pipe->rows_pushed()));
   }
   return arrow::Status::OK();
 }
 
-arrow::Status TableCommitter::CommitGroup(std::vector<std::unique_ptr<StagedTable>>& group) {
+arrow::Status TableCommitter::CommitGroup(
+    std::vector<std::unique_ptr<StagedTable>>& group) {
   const size_t n = group.size();
   std::vector<arrow::Status> status(n);
   std::vector<TableChange> changes;
@@ -68,8 +72,9 @@ arrow::Status TableCommitter::CommitGroup(std::vector<std::unique_ptr<StagedTabl
     committed.assign(changes.size(), Error(ExitCode::kInternal, e.what()));
   }
   for (size_t k = 0; k < of_change.size(); ++k) {
-    status[of_change[k]] = k < committed.size() ? committed[k]
-                                                : Error(ExitCode::kInternal, "no commit status");
+    status[of_change[k]] = k < committed.size()
+                               ? committed[k]
+                               : Error(ExitCode::kInternal, "no commit status");
   }
   for (size_t i = 0; i < n; ++i) {
     if (!status[i].ok()) group[i]->pipe->Abort();

@@ -11,13 +11,13 @@
 
 namespace pgtide::job {
 
-/// Commits staged tables on a thread of its own, in the order they were submitted, so that
-/// a table's durable commit (fsync of each file and its folder, then of the state file and
-/// its folder) overlaps the next table's scan instead of following it.
+/// Commits staged tables on a thread of its own, in the order they were submitted, so
+/// that a table's durable commit (fsync of each file and its folder, then of the state
+/// file and its folder) overlaps the next table's scan instead of following it.
 ///
-/// Tables that are waiting when the committer gets to them are committed as a group through
-/// one TableCommitTarget::Commit call (today: one parallel publish, one state-file write).
-/// A table that fails leaves its line as it was.
+/// Tables that are waiting when the committer gets to them are committed as a group
+/// through one TableCommitTarget::Commit call (today: one parallel publish, one
+/// state-file write). A table that fails leaves its line as it was.
 class TableCommitter {
  public:
   /// `on_done(index)` runs on the committer thread after each table, committed or failed.

@@ -24,8 +24,9 @@ std::string BuildCopySql(const TablePlan& plan, const std::string& predicate) {
   // ONLY: a table with old-style inheritance children would otherwise also return the
   // children's rows, which are extracted as tables of their own. A partitioned table is
   // read through its parent, so it needs its partitions.
-  std::string from = fmt::format("{}{}.{}", plan.table.kind == 'p' ? "" : "ONLY ",
-                                 QuoteIdent(plan.table.schema), QuoteIdent(plan.table.name));
+  std::string from =
+      fmt::format("{}{}.{}", plan.table.kind == 'p' ? "" : "ONLY ",
+                  QuoteIdent(plan.table.schema), QuoteIdent(plan.table.name));
   return fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT binary)", cols, from,
                      predicate.empty() ? "" : " WHERE " + predicate);
 }
@@ -37,9 +38,10 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
                         source::CopyDecoder::Make(plan.columns, plan.cursor_index,
                                                   arrow::default_memory_pool()));
   if (tracker) {
-    decoder->set_row_gate([tracker](int64_t cursor, bool null, const uint8_t* t, int32_t n) {
-      return tracker->Admit(cursor, null, t, n);
-    });
+    decoder->set_row_gate(
+        [tracker](int64_t cursor, bool null, const uint8_t* t, int32_t n) {
+          return tracker->Admit(cursor, null, t, n);
+        });
   }
   const auto& opts = *ctx_->options;
   // Batches are cut by rows and by bytes, so wide rows (large text, bytea) stay bounded.
@@ -51,10 +53,11 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
     auto more = decoder->Consume(reinterpret_cast<const uint8_t*>(data), n);
     if (!more.ok()) {
       conn_->CancelQuery();
-      return arrow::Status::Invalid(fmt::format("table {}: {}", plan.table.qualified_name(),
-                                                more.status().message()));
+      return arrow::Status::Invalid(fmt::format(
+          "table {}: {}", plan.table.qualified_name(), more.status().message()));
     }
-    if (decoder->pending_rows() >= opts.batch_rows || decoder->pending_bytes() >= kMaxBatchBytes) {
+    if (decoder->pending_rows() >= opts.batch_rows ||
+        decoder->pending_bytes() >= kMaxBatchBytes) {
       if (progress_rows) *progress_rows += decoder->pending_rows();
       ARROW_ASSIGN_OR_RAISE(auto batch, decoder->Flush());
       auto st = pipe->Push(std::move(batch));
@@ -71,9 +74,12 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
 
 const char* TableStatusName(TableStatus s) {
   switch (s) {
-    case TableStatus::kOk: return "ok";
-    case TableStatus::kFailed: return "failed";
-    default: return "pending";
+    case TableStatus::kOk:
+      return "ok";
+    case TableStatus::kFailed:
+      return "failed";
+    default:
+      return "pending";
   }
 }
 
@@ -100,7 +106,8 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
 }
 
 arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
-                                      StagedTable* staged, std::atomic<int64_t>* progress_rows) {
+                                      StagedTable* staged,
+                                      std::atomic<int64_t>* progress_rows) {
   const std::string name = plan.table.qualified_name();
   const auto& opts = *ctx_->options;
   // 1. Sweep what no commit accounts for.
@@ -122,11 +129,14 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   }
   request.cursor_timezone = opts.cursor_timezone;
   request.lookback = opts.lookback;
-  ARROW_ASSIGN_OR_RAISE(source::ScanWindow window, source::OpenScanWindow(conn_, request));
+  ARROW_ASSIGN_OR_RAISE(source::ScanWindow window,
+                        source::OpenScanWindow(conn_, request));
   if (window.hidden_sessions > 0) {
-    LogWarning("table {}: {} session(s) of other roles hide their transaction start from "
-               "this role, so rows they commit late may be missed. HINT: GRANT "
-               "pg_read_all_stats TO the pgtide role", name, window.hidden_sessions);
+    LogWarning(
+        "table {}: {} session(s) of other roles hide their transaction start from "
+        "this role, so rows they commit late may be missed. HINT: GRANT "
+        "pg_read_all_stats TO the pgtide role",
+        name, window.hidden_sessions);
   }
   std::unique_ptr<state::BoundaryTracker> tracker;
   if (plan.cursor_index >= 0) {
@@ -136,8 +146,8 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
     if (plan.cursor_kind == CursorKind::kInteger) {
       ARROW_ASSIGN_OR_RAISE(lookback, source::IntegerLookback(opts.lookback));
     }
-    tracker = std::make_unique<state::BoundaryTracker>(previous, window.horizon_raw, lookback,
-                                                       window.clock_raw);
+    tracker = std::make_unique<state::BoundaryTracker>(previous, window.horizon_raw,
+                                                       lookback, window.clock_raw);
   }
 
   // 3. Scan into the writer.
@@ -146,11 +156,12 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   ARROW_RETURN_NOT_OK(conn_->StartCopyOut(sql));
   arrow::FieldVector fields;
   for (const auto& c : plan.columns) fields.push_back(c.field);
-  ARROW_ASSIGN_OR_RAISE(auto writer, sink::PartitionedWriter::Make(
-                                         ctx_->output, plan.table_dir, arrow::schema(fields),
-                                         plan.partitioning, sink::FilePrefix(ctx_->run_id),
-                                         opts.writer));
-  staged->pipe = std::make_unique<PartitionedWriterPipe>(std::move(writer), plan.partitioning);
+  ARROW_ASSIGN_OR_RAISE(
+      auto writer, sink::PartitionedWriter::Make(
+                       ctx_->output, plan.table_dir, arrow::schema(fields),
+                       plan.partitioning, sink::FilePrefix(ctx_->run_id), opts.writer));
+  staged->pipe =
+      std::make_unique<PartitionedWriterPipe>(std::move(writer), plan.partitioning);
   auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress_rows);
   (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
   ARROW_RETURN_NOT_OK(scanned);
@@ -160,7 +171,8 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                                      staged->pipe->rows_pushed(), r, staged));
   if (plan.mode == LoadType::kFull) {
     for (auto& f : existing) {
-      if (sink::RunIdOfFile(f) < ctx_->run_id) staged->change.superseded.push_back(std::move(f));
+      if (sink::RunIdOfFile(f) < ctx_->run_id)
+        staged->change.superseded.push_back(std::move(f));
     }
   }
   return arrow::Status::OK();
@@ -186,10 +198,12 @@ arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
     r->skipped_rows = tracker->skipped();
     r->future_rows = tracker->future_rows();
     if (tracker->future_rows() > 0) {
-      LogWarning("table {}: {} row(s) have a cursor beyond the database clock (up to {}); "
-                 "they are written now, recognised and not written again, and the mark "
-                 "stays at the clock", name, tracker->future_rows(),
-                 source::FormatCursor(plan.cursor_kind, *tracker->max_future()));
+      LogWarning(
+          "table {}: {} row(s) have a cursor beyond the database clock (up to {}); "
+          "they are written now, recognised and not written again, and the mark "
+          "stays at the clock",
+          name, tracker->future_rows(),
+          source::FormatCursor(plan.cursor_kind, *tracker->max_future()));
     }
     in.max_written = tracker->max_written();
     in.boundary = tracker->TakeBoundary();
@@ -198,7 +212,8 @@ arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
   auto greatest = [this](const std::string& type, const std::string& a,
                          const std::string& b) -> arrow::Result<std::string> {
     ARROW_ASSIGN_OR_RAISE(
-        auto g, conn_->Exec(fmt::format("SELECT greatest($1::{0}, $2::{0})::text", type), {a, b}));
+        auto g, conn_->Exec(fmt::format("SELECT greatest($1::{0}, $2::{0})::text", type),
+                            {a, b}));
     return g.Text(0, 0);
   };
   ARROW_ASSIGN_OR_RAISE(staged->change.line, state::NextStateLine(in, greatest));
@@ -216,21 +231,26 @@ arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
 void ReportTable(const TablePlan& plan, TableResult* r, const arrow::Status& st,
                  std::chrono::steady_clock::time_point start) {
   const std::string name = plan.table.qualified_name();
-  r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (st.ok()) {
     r->status = TableStatus::kOk;
-    LogInfo("table {}: {} load wrote {} rows in {} files ({} bytes) in {:.2f}s; mark {} -> {}",
-            name, r->mode, r->rows, r->files, r->bytes, r->seconds,
-            r->old_mark.empty() ? "(none)" : r->old_mark,
-            r->new_mark.empty() ? "(none)" : r->new_mark);
+    LogInfo(
+        "table {}: {} load wrote {} rows in {} files ({} bytes) in {:.2f}s; mark {} -> "
+        "{}",
+        name, r->mode, r->rows, r->files, r->bytes, r->seconds,
+        r->old_mark.empty() ? "(none)" : r->old_mark,
+        r->new_mark.empty() ? "(none)" : r->new_mark);
   } else {
     r->status = TableStatus::kFailed;
     r->error = st.message();
     r->error_class = ErrorClassOf(st);
     r->new_mark.clear();  // not advanced
     r->resume_from.clear();
-    LogError("table {} failed: {}\nDETAIL: its state line was not changed; the next run "
-             "retries it", name, st.message());
+    LogError(
+        "table {} failed: {}\nDETAIL: its state line was not changed; the next run "
+        "retries it",
+        name, st.message());
   }
 }
 

@@ -36,14 +36,15 @@ class PartitionedWriterPipe;
 ///   5. commit through the run's TableCommitTarget: files first, then the line, then what
 ///      a full load superseded.
 /// Stage() does steps 1-4 on the caller's connection; a TableCommitter does step 5 while
-/// the caller goes on to its next table. A failure at any step leaves the state line as it
-/// was; step 1 of the next run removes whatever was published without a commit.
+/// the caller goes on to its next table. A failure at any step leaves the state line as
+/// it was; step 1 of the next run removes whatever was published without a commit.
 class TableLoader {
  public:
   TableLoader(RunContext* ctx, source::Connection* conn) : ctx_(ctx), conn_(conn) {}
 
   /// Fills what it learns into `result`. On failure the table is already reported.
-  arrow::Result<std::unique_ptr<StagedTable>> Stage(const TablePlan& plan, TableResult* result,
+  arrow::Result<std::unique_ptr<StagedTable>> Stage(const TablePlan& plan,
+                                                    TableResult* result,
                                                     std::atomic<int64_t>* progress_rows);
 
  private:
@@ -52,8 +53,8 @@ class TableLoader {
   arrow::Status Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
                      PartitionedWriterPipe* pipe, std::atomic<int64_t>* progress_rows);
   arrow::Status DecideNextLine(const TablePlan& plan, const source::ScanWindow& window,
-                               state::BoundaryTracker* tracker, int64_t rows, TableResult* r,
-                               StagedTable* staged);
+                               state::BoundaryTracker* tracker, int64_t rows,
+                               TableResult* r, StagedTable* staged);
 
   RunContext* ctx_;
   source::Connection* conn_;

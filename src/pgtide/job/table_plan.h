@@ -32,8 +32,8 @@ struct TablePlan {
 
 /// Plans every discovered table against the stored state. Errors (exit kUsage) for a
 /// cursor column named in the config that a table lacks, or of an unsupported type.
-arrow::Result<std::vector<TablePlan>> PlanTables(const std::vector<source::TableInfo>& tables,
-                                                 const state::StateFile& state,
-                                                 const RunOptions& options);
+arrow::Result<std::vector<TablePlan>> PlanTables(
+    const std::vector<source::TableInfo>& tables, const state::StateFile& state,
+    const RunOptions& options);
 
 }  // namespace pgtide::job

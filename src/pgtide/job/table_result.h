@@ -15,8 +15,8 @@ const char* TableStatusName(TableStatus s);
 /// The outcome of one table in a run, for the summary table and the JSON run summary.
 struct TableResult {
   std::string table;
-  std::string mode;          // full / cdc
-  std::string reason;        // why that mode
+  std::string mode;    // full / cdc
+  std::string reason;  // why that mode
   TableStatus status = TableStatus::kPending;
   int64_t rows = 0;
   int64_t files = 0;

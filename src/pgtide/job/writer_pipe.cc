@@ -2,12 +2,13 @@
 
 namespace pgtide::job {
 
-PartitionedWriterPipe::PartitionedWriterPipe(std::unique_ptr<sink::PartitionedWriter> writer,
-                                             sink::DatePartitioning partitioning,
-                                             size_t max_queued)
+PartitionedWriterPipe::PartitionedWriterPipe(
+    std::unique_ptr<sink::PartitionedWriter> writer, sink::DatePartitioning partitioning,
+    size_t max_queued)
     : writer_(std::move(writer)),
       partitioning_(std::move(partitioning)),
-      worker_([this](std::vector<source::DecodedBatch>& b) { return Write(b); }, max_queued) {}
+      worker_([this](std::vector<source::DecodedBatch>& b) { return Write(b); },
+              max_queued) {}
 
 PartitionedWriterPipe::~PartitionedWriterPipe() { Abort(); }
 
@@ -17,7 +18,8 @@ arrow::Status PartitionedWriterPipe::Write(std::vector<source::DecodedBatch>& ba
     if (partitioning_.enabled()) {
       const size_t n = b.cursor.size();
       keys_.resize(n);
-      for (size_t i = 0; i < n; ++i) keys_[i] = partitioning_.KeyOf(b.cursor[i], b.cursor_null[i]);
+      for (size_t i = 0; i < n; ++i)
+        keys_[i] = partitioning_.KeyOf(b.cursor[i], b.cursor_null[i]);
     }
     ARROW_RETURN_NOT_OK(writer_->Write(b.batch, keys_));
   }

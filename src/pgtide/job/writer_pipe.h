@@ -37,7 +37,7 @@ class PartitionedWriterPipe {
   sink::DatePartitioning partitioning_;
   int64_t rows_pushed_ = 0;
   int64_t batches_pushed_ = 0;
-  std::vector<int64_t> keys_;  // reused across batches
+  std::vector<int64_t> keys_;                   // reused across batches
   BoundedWorker<source::DecodedBatch> worker_;  // last: its thread uses the members above
 };
 

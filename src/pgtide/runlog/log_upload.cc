@@ -30,16 +30,21 @@ std::string UploadRunLog(const std::string& log_folder, const storage::S3Setting
     }
   }
   // The log of a failed run matters most: keep it locally whatever happened above.
-  std::string fallback = (std::filesystem::temp_directory_path() / "pgtide-logs").string();
-  std::string extra = st.ok() ? "" : fmt::format("\nlog upload to {} failed: {}", log_folder,
-                                                 st.message());
-  auto local = WriteBoth(fallback, {}, base_name, log_text + extra + "\n", summary_json, &where);
+  std::string fallback =
+      (std::filesystem::temp_directory_path() / "pgtide-logs").string();
+  std::string extra =
+      st.ok() ? ""
+              : fmt::format("\nlog upload to {} failed: {}", log_folder, st.message());
+  auto local =
+      WriteBoth(fallback, {}, base_name, log_text + extra + "\n", summary_json, &where);
   if (local.ok()) {
-    std::fprintf(stderr, "could not write the run log to %s: %s\nthe log was kept at %s\n",
+    std::fprintf(stderr,
+                 "could not write the run log to %s: %s\nthe log was kept at %s\n",
                  log_folder.c_str(), st.message().c_str(), where.c_str());
     return where;
   }
-  std::fprintf(stderr, "could not write the run log anywhere: %s\n", local.message().c_str());
+  std::fprintf(stderr, "could not write the run log anywhere: %s\n",
+               local.message().c_str());
   return "";
 }
 

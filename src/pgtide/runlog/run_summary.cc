@@ -63,15 +63,17 @@ static std::string HumanBytes(int64_t b) {
 std::string SummaryTable(const std::vector<job::TableResult>& tables, double seconds) {
   size_t w = 5;
   for (const auto& t : tables) w = std::max(w, t.table.size());
-  std::string out = fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7}  {}\n",
-                                "table", w, "mode", "status", "rows", "files", "size",
-                                "seconds", "mark");
+  std::string out =
+      fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7}  {}\n", "table", w,
+                  "mode", "status", "rows", "files", "size", "seconds", "mark");
   int64_t rows = 0, bytes = 0, files = 0;
   int failed = 0;
   for (const auto& t : tables) {
-    out += fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", t.table, w,
-                       t.mode, job::TableStatusName(t.status), t.rows, t.files, HumanBytes(t.bytes), t.seconds,
-                       t.status == job::TableStatus::kOk ? t.new_mark : t.error.substr(0, t.error.find('\n')));
+    out += fmt::format(
+        "{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", t.table, w, t.mode,
+        job::TableStatusName(t.status), t.rows, t.files, HumanBytes(t.bytes), t.seconds,
+        t.status == job::TableStatus::kOk ? t.new_mark
+                                          : t.error.substr(0, t.error.find('\n')));
     rows += t.rows;
     bytes += t.bytes;
     files += t.files;

@@ -12,13 +12,13 @@ struct RunInfo {
   std::string job_name;
   std::string environment;
   std::string load_type;
-  std::string source;   // redacted: never a password
+  std::string source;  // redacted: never a password
   std::string output;
   std::string state;
   int64_t started_micros = 0;
   int64_t finished_micros = 0;
   int exit_code = 0;
-  std::string error;    // why the run could not start, if it could not
+  std::string error;  // why the run could not start, if it could not
 };
 
 /// The machine-readable run summary (one JSON document).

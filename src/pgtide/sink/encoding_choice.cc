@@ -7,8 +7,8 @@ namespace pgtide::sink {
 
 namespace {
 
-// 64-bit mix of a value's bytes (FNV-1a over the bytes, then a final avalanche): only used
-// to count distinct values in a sample, so speed matters more than quality.
+// 64-bit mix of a value's bytes (FNV-1a over the bytes, then a final avalanche): only
+// used to count distinct values in a sample, so speed matters more than quality.
 uint64_t HashBytes(const uint8_t* p, size_t n) {
   uint64_t h = 1469598103934665603ULL ^ n;
   for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
@@ -26,7 +26,8 @@ struct Layout {
 
 Layout LayoutOf(const arrow::ArrayData& a) {
   const auto id = a.type->id();
-  if (id == arrow::Type::LARGE_STRING || id == arrow::Type::LARGE_BINARY) return {Layout::kBinary64};
+  if (id == arrow::Type::LARGE_STRING || id == arrow::Type::LARGE_BINARY)
+    return {Layout::kBinary64};
   if (arrow::is_base_binary_like(id)) return {Layout::kBinary32};
   const auto* fixed = dynamic_cast<const arrow::FixedWidthType*>(a.type.get());
   if (fixed == nullptr || fixed->bit_width() < 8 || fixed->bit_width() % 8 != 0 ||
@@ -85,12 +86,15 @@ bool LooksNearUnique(const arrow::ArrayData& a, int64_t sample_rows) {
 
 }  // namespace
 
-std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch, int64_t sample_rows) {
+std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch,
+                                    int64_t sample_rows) {
   std::vector<bool> out(batch.num_columns(), false);
   for (int i = 0; i < batch.num_columns(); ++i) {
     std::shared_ptr<arrow::ArrayData> data = batch.column_data(i);
     if (data->type->id() == arrow::Type::EXTENSION) {
-      data = std::static_pointer_cast<arrow::ExtensionArray>(batch.column(i))->storage()->data();
+      data = std::static_pointer_cast<arrow::ExtensionArray>(batch.column(i))
+                 ->storage()
+                 ->data();
     }
     out[i] = LooksNearUnique(*data, sample_rows);
   }

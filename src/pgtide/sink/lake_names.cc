@@ -21,8 +21,8 @@ std::string RunIdOfFile(const std::string& path) {
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   // part-20261125T123456Z-abcdef-00000.parquet
   constexpr size_t kIdLen = 16 + 1 + 6;
-  if (name.rfind("part-", 0) != 0 || name.size() < 5 + kIdLen + 1 ||
-      name.size() < 8 || name.substr(name.size() - 8) != ".parquet") {
+  if (name.rfind("part-", 0) != 0 || name.size() < 5 + kIdLen + 1 || name.size() < 8 ||
+      name.substr(name.size() - 8) != ".parquet") {
     return "";
   }
   std::string id = name.substr(5, kIdLen);
@@ -30,10 +30,12 @@ std::string RunIdOfFile(const std::string& path) {
   return id;
 }
 
-std::string DataFileName(const std::string& table_dir, const std::string& partition_folder,
+std::string DataFileName(const std::string& table_dir,
+                         const std::string& partition_folder,
                          const std::string& file_prefix, int seq) {
   return fmt::format("{}{}/{}-{:05d}.parquet", table_dir,
-                     partition_folder.empty() ? "" : "/" + partition_folder, file_prefix, seq);
+                     partition_folder.empty() ? "" : "/" + partition_folder, file_prefix,
+                     seq);
 }
 
 std::string SpillFileName(const std::string& table_dir, const std::string& file_prefix,

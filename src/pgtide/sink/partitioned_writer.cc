@@ -155,7 +155,8 @@ PartitionedWriter::GroupWindow() {
     pos += c;
   }
   const auto starts = next;
-  ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(n * static_cast<int64_t>(sizeof(int64_t))));
+  ARROW_ASSIGN_OR_RAISE(auto buffer,
+                        arrow::AllocateBuffer(n * static_cast<int64_t>(sizeof(int64_t))));
   auto* order = reinterpret_cast<int64_t*>(buffer->mutable_data());
   int64_t last_key = window_keys_[0];
   int64_t* slot = &next[last_key];
@@ -180,23 +181,25 @@ PartitionedWriter::GroupWindow() {
   window_keys_.clear();
   window_bytes_ = 0;
   auto grouped = arrow::RecordBatch::Make(schema_, n, std::move(columns));
-  for (const auto& [k, start] : starts) out.emplace_back(k, grouped->Slice(start, count[k]));
+  for (const auto& [k, start] : starts)
+    out.emplace_back(k, grouped->Slice(start, count[k]));
   return out;
 }
 
 arrow::Status PartitionedWriter::SpillWindow() {
   ARROW_ASSIGN_OR_RAISE(auto parts, GroupWindow());
   if (parts.empty()) return arrow::Status::OK();
-  ARROW_ASSIGN_OR_RAISE(std::string path,
-                        store_->StagingPath(SpillFileName(table_dir_, file_prefix_, spills_.size())));
+  ARROW_ASSIGN_OR_RAISE(std::string path, store_->StagingPath(SpillFileName(
+                                              table_dir_, file_prefix_, spills_.size())));
   ARROW_ASSIGN_OR_RAISE(auto spill, SpillFile::Write(path, schema_, parts));
   spills_.push_back(std::move(spill));
-  LogDebug("{}: dates interleaved; spilled a window of {} dates to {}", table_dir_, parts.size(),
-           path);
+  LogDebug("{}: dates interleaved; spilled a window of {} dates to {}", table_dir_,
+           parts.size(), path);
   return arrow::Status::OK();
 }
 
-arrow::Status PartitionedWriter::Append(int64_t key, std::shared_ptr<arrow::RecordBatch> rows) {
+arrow::Status PartitionedWriter::Append(int64_t key,
+                                        std::shared_ptr<arrow::RecordBatch> rows) {
   auto& slot = partitions_[key];
   if (!slot) slot = std::make_unique<Partition>();
   slot->last_batch = batch_seq_;
@@ -230,7 +233,8 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
     p->rel_path = DataFileName(table_dir_, folder, file_prefix_, file_seq_++);
     ARROW_ASSIGN_OR_RAISE(p->staging_path, store_->StagingPath(p->rel_path));
     auto sink = arrow::io::FileOutputStream::Open(p->staging_path);
-    if (!sink.ok()) return storage::StorageError(sink.status(), "create " + p->staging_path);
+    if (!sink.ok())
+      return storage::StorageError(sink.status(), "create " + p->staging_path);
     p->sink = *sink;
     parquet::WriterProperties::Builder props;
     props.compression(options_.compression)
@@ -238,7 +242,8 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
         ->max_row_group_length(INT64_MAX)
         ->created_by("pgtide");
     for (size_t i = 0; i < near_unique_.size(); ++i) {
-      if (near_unique_[i]) props.disable_dictionary(schema_->field(static_cast<int>(i))->name());
+      if (near_unique_[i])
+        props.disable_dictionary(schema_->field(static_cast<int>(i))->name());
     }
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
@@ -284,7 +289,7 @@ arrow::Result<std::vector<storage::StagedFile>> PartitionedWriter::Close() {
   if (!spills_.empty()) ARROW_RETURN_NOT_OK(SpillWindow());
   ARROW_ASSIGN_OR_RAISE(auto last_window, GroupWindow());
   std::map<int64_t, std::shared_ptr<arrow::RecordBatch>> in_window(last_window.begin(),
-                                                                    last_window.end());
+                                                                   last_window.end());
   std::set<int64_t> keys;
   for (const auto& [key, p] : partitions_) keys.insert(key);
   for (const auto& [key, rows] : last_window) keys.insert(key);

@@ -18,7 +18,8 @@ class FileWriter;
 namespace pgtide::sink {
 
 struct WriterOptions {
-  /// ZSTD: the best ratio for its speed on typical tables; Spark, DuckDB and pyarrow read it.
+  /// ZSTD: the best ratio for its speed on typical tables; Spark, DuckDB and pyarrow read
+  /// it.
   arrow::Compression::type compression = arrow::Compression::ZSTD;
   /// Codec level; the codec's default when unset (a level only applies to its own codec).
   int compression_level = arrow::util::kUseDefaultCompressionLevel;
@@ -28,17 +29,17 @@ struct WriterOptions {
   /// Upper bound on rows buffered across all open partitions; past it the fullest
   /// partitions are written out as (smaller) row groups, so memory does not grow with the
   /// table. Rows whose dates are interleaved (every batch touches many partitions) are
-  /// instead gathered in a window of a quarter of this size, grouped by date, and spilled to local
-  /// disk until the end of the table, so that memory does not grow with the number of dates.
+  /// instead gathered in a window of a quarter of this size, grouped by date, and spilled
+  /// to local disk until the end of the table, so that memory does not grow with the
+  /// number of dates.
   int64_t memory_budget_bytes = 64LL << 20;
   /// A partition's file is closed and a new one started after this many rows.
   int64_t max_file_rows = 10'000'000;
 };
 
-
-/// Writes one table's rows as Parquet files, one folder per partition, all staged on local
-/// disk until the caller publishes them. Names are "<file_prefix>-NNNNN.parquet": unique
-/// per run.
+/// Writes one table's rows as Parquet files, one folder per partition, all staged on
+/// local disk until the caller publishes them. Names are "<file_prefix>-NNNNN.parquet":
+/// unique per run.
 class PartitionedWriter {
  public:
   static arrow::Result<std::unique_ptr<PartitionedWriter>> Make(
@@ -47,11 +48,12 @@ class PartitionedWriter {
       std::string file_prefix, WriterOptions options);
   ~PartitionedWriter();
 
-  /// Writes `batch`; `partition_keys` holds each row's DatePartitioning key (empty when the
-  /// table is not partitioned).
+  /// Writes `batch`; `partition_keys` holds each row's DatePartitioning key (empty when
+  /// the table is not partitioned).
   arrow::Status Write(const std::shared_ptr<arrow::RecordBatch>& batch,
                       const std::vector<int64_t>& partition_keys);
-  /// Flushes and closes every file; the caller owns (publishes or discards) what it returns.
+  /// Flushes and closes every file; the caller owns (publishes or discards) what it
+  /// returns.
   arrow::Result<std::vector<storage::StagedFile>> Close();
   /// Discards every file (a failed table).
   void Abort();

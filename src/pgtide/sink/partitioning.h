@@ -8,9 +8,9 @@
 
 namespace pgtide::sink {
 
-/// How rows are spread over hive-style folders: by the UTC date of a timestamp cursor (or a
-/// date cursor), as "<cursor>_date=YYYY-MM-DD". Tables without a temporal cursor are not
-/// partitioned.
+/// How rows are spread over hive-style folders: by the UTC date of a timestamp cursor (or
+/// a date cursor), as "<cursor>_date=YYYY-MM-DD". Tables without a temporal cursor are
+/// not partitioned.
 class DatePartitioning {
  public:
   DatePartitioning() = default;

@@ -18,7 +18,8 @@ arrow::Result<std::unique_ptr<SpillFile>> SpillFile::Write(
   auto st = [&]() -> arrow::Status {
     auto options = arrow::ipc::IpcWriteOptions::Defaults();
     // LZ4: a third of the bytes to write and read back for a few percent of CPU.
-    ARROW_ASSIGN_OR_RAISE(options.codec, arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME));
+    ARROW_ASSIGN_OR_RAISE(options.codec,
+                          arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME));
     ARROW_ASSIGN_OR_RAISE(auto out, arrow::io::FileOutputStream::Open(path));
     ARROW_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeFileWriter(out, schema, options));
     int index = 0;

@@ -33,9 +33,10 @@ static std::string PgTextArray(const std::vector<std::string>& items) {
 arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
                                                      const DiscoverOptions& options) {
   ARROW_ASSIGN_OR_RAISE(
-      auto known, conn->Exec("SELECT s FROM unnest($1::text[]) AS s "
-                             "WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)",
-                             {PgTextArray(options.schemas)}));
+      auto known,
+      conn->Exec("SELECT s FROM unnest($1::text[]) AS s "
+                 "WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s)",
+                 {PgTextArray(options.schemas)}));
   if (known.rows() > 0) {
     return Error(ExitCode::kUsage,
                  fmt::format("schema \"{}\" does not exist in database ({})\nHINT: Check "

@@ -1,7 +1,6 @@
 #include "pgtide/source/connection.h"
 
 #include <fmt/format.h>
-
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -15,11 +14,13 @@ namespace pgtide::source {
 /// "host=... port=... dbname=... user=...": what a log may say about a connection.
 static std::string Describe(PGconn* conn) {
   std::string out;
-  const std::pair<const char*, const char*> parts[] = {
-      {"host", PQhost(conn)}, {"port", PQport(conn)}, {"dbname", PQdb(conn)},
-      {"user", PQuser(conn)}};
+  const std::pair<const char*, const char*> parts[] = {{"host", PQhost(conn)},
+                                                       {"port", PQport(conn)},
+                                                       {"dbname", PQdb(conn)},
+                                                       {"user", PQuser(conn)}};
   for (const auto& [key, value] : parts) {
-    if (value && *value) out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
+    if (value && *value)
+      out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
   }
   return out;
 }
@@ -58,7 +59,8 @@ static std::string RedactSecrets(std::string msg, const std::string& known_passw
     }
   }
   // URI user info: scheme://user:password@host
-  for (size_t at = msg.find("://"); at != std::string::npos; at = msg.find("://", at + 3)) {
+  for (size_t at = msg.find("://"); at != std::string::npos;
+       at = msg.find("://", at + 3)) {
     size_t begin = at + 3;
     size_t end = msg.find_first_of("/?\" \t\n", begin);
     if (end == std::string::npos) end = msg.size();
@@ -90,10 +92,12 @@ static std::string RedactSecrets(std::string msg, const std::string& known_passw
   return msg;
 }
 
-arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& options) {
+arrow::Result<std::unique_ptr<Connection>> Connection::Open(
+    const ConnectOptions& options) {
   // expand_dbname=1: the first "dbname" may be a whole URI or keyword string; a later
   // "dbname" overrides just the database, as the original job's --database_name does.
-  std::vector<const char*> keys = {"dbname", "application_name", "fallback_application_name"};
+  std::vector<const char*> keys = {"dbname", "application_name",
+                                   "fallback_application_name"};
   std::vector<const char*> values = {options.source.c_str(), "pgtide", "pgtide"};
   if (!options.database.empty()) {
     keys.push_back("dbname");
@@ -112,14 +116,16 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions
     if (parsed == nullptr) {
       std::string msg = parse_error ? FirstLine(parse_error) : "out of memory";
       if (parse_error) PQfreemem(parse_error);
-      return Error(ExitCode::kSourceUnavailable,
-                   fmt::format("could not connect to PostgreSQL: invalid --source: {}\nHINT: {}",
-                               RedactSecrets(msg, password), syntax_hint));
+      return Error(
+          ExitCode::kSourceUnavailable,
+          fmt::format("could not connect to PostgreSQL: invalid --source: {}\nHINT: {}",
+                      RedactSecrets(msg, password), syntax_hint));
     }
     PQconninfoFree(parsed);
   }
   PGconn* raw = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
-  if (raw == nullptr) return Error(ExitCode::kSourceUnavailable, "out of memory in libpq");
+  if (raw == nullptr)
+    return Error(ExitCode::kSourceUnavailable, "out of memory in libpq");
   std::unique_ptr<Connection> conn(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string msg = RedactSecrets(FirstLine(PQerrorMessage(raw)), password);
@@ -129,7 +135,8 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions
       hint = "Check the user and password (in --source, PGPASSWORD or ~/.pgpass).";
     } else if (msg.find("does not exist") != std::string::npos) {
       hint = "Check the database name (--database_name or dbname in --source).";
-    } else if (msg.find("invalid") != std::string::npos || msg.find("missing") != std::string::npos ||
+    } else if (msg.find("invalid") != std::string::npos ||
+               msg.find("missing") != std::string::npos ||
                msg.find("URI") != std::string::npos) {
       hint = syntax_hint;
     } else {
@@ -142,9 +149,10 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions
   conn->description_ = Describe(raw);
   ARROW_ASSIGN_OR_RAISE(auto tz, conn->Exec("SHOW TimeZone"));
   conn->server_timezone_ = tz.Text(0, 0);
-  ARROW_RETURN_NOT_OK(conn->Exec(
-      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
-      "SET extra_float_digits = 3; SET statement_timeout = 0").status());
+  ARROW_RETURN_NOT_OK(conn->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET "
+                                 "IntervalStyle = 'postgres';"
+                                 "SET extra_float_digits = 3; SET statement_timeout = 0")
+                          .status());
   return conn;
 }
 
@@ -153,8 +161,9 @@ void QueryResult::Deleter::operator()(pg_result* r) const { PQclear(r); }
 int QueryResult::rows() const { return res_ ? PQntuples(res_.get()) : 0; }
 
 std::string QueryResult::Text(int row, int col) const {
-  return PQgetisnull(res_.get(), row, col) ? std::string()
-                                           : std::string(PQgetvalue(res_.get(), row, col));
+  return PQgetisnull(res_.get(), row, col)
+             ? std::string()
+             : std::string(PQgetvalue(res_.get(), row, col));
 }
 
 int Connection::server_version() const { return PQserverVersion(conn_); }
@@ -178,13 +187,13 @@ arrow::Status Connection::ErrorFromResult(const pg_result* res, const std::strin
 }
 
 arrow::Result<QueryResult> Connection::Exec(const std::string& sql,
-                                         const std::vector<std::string>& params) {
+                                            const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   QueryResult res(params.empty()
-                   ? PQexec(conn_, sql.c_str())
-                   : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, 0));
+                      ? PQexec(conn_, sql.c_str())
+                      : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
+                                     nullptr, values.data(), nullptr, nullptr, 0));
   auto status = res.raw() ? PQresultStatus(res.raw()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return ErrorFromResult(res.raw(), "query");

@@ -30,7 +30,8 @@ class QueryResult {
 };
 
 struct ConnectOptions {
-  /// A connection URI or keyword/value string; empty means libpq's PG* environment variables.
+  /// A connection URI or keyword/value string; empty means libpq's PG* environment
+  /// variables.
   std::string source;
   /// Overrides the database name of `source` (the original job's --database_name).
   std::string database;
@@ -47,11 +48,11 @@ class Connection {
 
   /// Runs a statement, optionally with text parameters ($1, $2, ...).
   arrow::Result<QueryResult> Exec(const std::string& sql,
-                               const std::vector<std::string>& params = {});
+                                  const std::vector<std::string>& params = {});
   /// Starts `COPY ... TO STDOUT`; then call ReadCopyMessage until it returns 0.
   arrow::Status StartCopyOut(const std::string& sql);
-  /// Returns the length of the next CopyData message (its buffer in *data, freed on the next
-  /// call), 0 at the end of the COPY, or an error.
+  /// Returns the length of the next CopyData message (its buffer in *data, freed on the
+  /// next call), 0 at the end of the COPY, or an error.
   arrow::Result<int> ReadCopyMessage(const char** data);
   /// Aborts a COPY in progress (used when the consumer fails half way).
   void CancelQuery();

@@ -1,8 +1,8 @@
 #include "pgtide/source/copy_decoder.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "pgtide/source/cursor.h"
 #include "pgtide/source/pg_types.h"
@@ -10,7 +10,8 @@
 namespace pgtide::source {
 
 // "PGCOPY\n\377\r\n\0", then int32 flags and int32 header-extension length.
-static constexpr uint8_t kSignature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
+static constexpr uint8_t kSignature[11] = {'P',  'G',  'C',  'O',  'P', 'Y',
+                                           '\n', 0xff, '\r', '\n', 0};
 
 arrow::Result<std::unique_ptr<CopyDecoder>> CopyDecoder::Make(
     const std::vector<ColumnPlan>& columns, int cursor_column, arrow::MemoryPool* pool) {
@@ -32,7 +33,8 @@ arrow::Result<bool> CopyDecoder::Consume(const uint8_t* data, int32_t len) {
   if (done_) return arrow::Status::Invalid("COPY data after the trailer");
   if (!header_seen_) {
     if (len < 19 || std::memcmp(data, kSignature, 11) != 0) {
-      return arrow::Status::Invalid("COPY stream does not start with the binary signature");
+      return arrow::Status::Invalid(
+          "COPY stream does not start with the binary signature");
     }
     int32_t ext = ReadI32(data + 15);
     int32_t skip = 19 + ext;

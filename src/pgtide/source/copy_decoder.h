@@ -12,11 +12,12 @@
 namespace pgtide::source {
 
 /// Rows decoded from the COPY stream, plus each row's raw cursor value (PostgreSQL units:
-/// microseconds or days since 2000-01-01, or the integer itself) for partitioning and marks.
+/// microseconds or days since 2000-01-01, or the integer itself) for partitioning and
+/// marks.
 struct DecodedBatch {
   std::shared_ptr<arrow::RecordBatch> batch;
-  std::vector<int64_t> cursor;         // empty when the table has no cursor column
-  std::vector<uint8_t> cursor_null;    // 1 where the cursor is NULL
+  std::vector<int64_t> cursor;       // empty when the table has no cursor column
+  std::vector<uint8_t> cursor_null;  // 1 where the cursor is NULL
 };
 
 /// Decides per row whether it is emitted; sees the raw tuple bytes (for row identity).
@@ -24,15 +25,14 @@ using RowGate = std::function<bool(int64_t cursor, bool cursor_null, const uint8
                                    int32_t tuple_len)>;
 
 /// Decodes `COPY ... TO STDOUT (FORMAT binary)` messages straight into Arrow builders.
-/// Expects the server's framing: the first CopyData message starts with the 19-byte header,
-/// then one tuple per message, then the 2-byte trailer (-1).
+/// Expects the server's framing: the first CopyData message starts with the 19-byte
+/// header, then one tuple per message, then the 2-byte trailer (-1).
 class CopyDecoder {
  public:
   /// `cursor_column` is the index of the cursor in `columns`, or -1. Fields are validated
   /// against the cursor's kind: timestamps and ints are 8 bytes, dates and int4 are 4.
-  static arrow::Result<std::unique_ptr<CopyDecoder>> Make(const std::vector<ColumnPlan>& columns,
-                                                         int cursor_column,
-                                                         arrow::MemoryPool* pool);
+  static arrow::Result<std::unique_ptr<CopyDecoder>> Make(
+      const std::vector<ColumnPlan>& columns, int cursor_column, arrow::MemoryPool* pool);
 
   void set_row_gate(RowGate gate) { gate_ = std::move(gate); }
 
@@ -61,6 +61,5 @@ class CopyDecoder {
   std::vector<int32_t> field_len_;
   DecodedBatch current_;
 };
-
 
 }  // namespace pgtide::source

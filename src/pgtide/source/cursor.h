@@ -20,13 +20,14 @@ inline constexpr int64_t kRawTimestampMinusInfinity = INT64_MIN;
 inline constexpr int64_t kRawDateInfinity = INT32_MAX;
 inline constexpr int64_t kRawDateMinusInfinity = INT32_MIN;
 
-/// The cursor kind of a column of PostgreSQL type `base_oid` (domains resolved); kNone for
-/// arrays (`elem_oid` != 0) and types that cannot order changes.
+/// The cursor kind of a column of PostgreSQL type `base_oid` (domains resolved); kNone
+/// for arrays (`elem_oid` != 0) and types that cannot order changes.
 CursorKind CursorKindOfType(uint32_t base_oid, uint32_t elem_oid);
 
 /// True for the kinds whose values are points in time (and partition the lake by date).
 inline bool IsTemporal(CursorKind k) {
-  return k == CursorKind::kTimestamptz || k == CursorKind::kTimestamp || k == CursorKind::kDate;
+  return k == CursorKind::kTimestamptz || k == CursorKind::kTimestamp ||
+         k == CursorKind::kDate;
 }
 
 /// The SQL type a cursor literal is cast to in predicates and comparisons.
@@ -40,10 +41,14 @@ std::string FormatCursor(CursorKind kind, int64_t raw);
 /// 4: date, integer; 2: smallint) as int64 in PostgreSQL's own units.
 inline int64_t ReadCursorValue(const uint8_t* data, int32_t len) {
   switch (len) {
-    case 8: return ReadI64(data);
-    case 4: return ReadI32(data);
-    case 2: return ReadI16(data);
-    default: return 0;
+    case 8:
+      return ReadI64(data);
+    case 4:
+      return ReadI32(data);
+    case 2:
+      return ReadI16(data);
+    default:
+      return 0;
   }
 }
 

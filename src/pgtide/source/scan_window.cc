@@ -15,17 +15,18 @@ arrow::Result<int64_t> IntegerLookback(const std::string& lookback) {
     if (used == lookback.size() && v >= 0) return v;
   } catch (...) {
   }
-  return Error(ExitCode::kUsage, fmt::format("--lookback \"{}\" is not a non-negative count; "
-                                             "integer cursors take a number of versions",
-                                             lookback));
+  return Error(ExitCode::kUsage,
+               fmt::format("--lookback \"{}\" is not a non-negative count; "
+                           "integer cursors take a number of versions",
+                           lookback));
 }
 
 static std::string LowerBound(const ScanRequest& r) {
   std::string cursor = QuoteIdent(r.cursor_column);
   std::string type = CursorSqlType(r.cursor_kind);
-  // A line written by pgtide resumes inclusively at its horizon (rows it already wrote are
-  // recognised by fingerprint). A line from the original job has only max_updated_at, the
-  // highest value it wrote: resume strictly after it, as that job did.
+  // A line written by pgtide resumes inclusively at its horizon (rows it already wrote
+  // are recognised by fingerprint). A line from the original job has only max_updated_at,
+  // the highest value it wrote: resume strictly after it, as that job did.
   if (!r.resume_from.empty()) {
     return fmt::format("{} >= {}::{}", cursor, QuoteLiteral(r.resume_from), type);
   }
@@ -61,9 +62,10 @@ arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& re
       raw_h = local_h + " - date '2000-01-01'";
       raw_now = local_now + " - date '2000-01-01'";
     } else {
-      raw_h = fmt::format("(extract(epoch FROM {}) * 1000000)::bigint - 946684800000000", local_h);
-      raw_now = fmt::format("(extract(epoch FROM {}) * 1000000)::bigint - 946684800000000",
-                            local_now);
+      raw_h = fmt::format("(extract(epoch FROM {}) * 1000000)::bigint - 946684800000000",
+                          local_h);
+      raw_now = fmt::format(
+          "(extract(epoch FROM {}) * 1000000)::bigint - 946684800000000", local_now);
     }
     std::string sql = fmt::format(R"SQL(
       WITH a AS (

@@ -23,16 +23,18 @@ namespace pgtide::source {
 struct ScanWindow {
   /// SQL condition on the cursor for a cdc scan; empty for a full scan.
   std::string predicate;
-  /// Rows with a cursor >= this (raw PostgreSQL units) are fingerprinted for the next run;
-  /// nullopt for integer cursors, whose threshold follows the highest value seen.
+  /// Rows with a cursor >= this (raw PostgreSQL units) are fingerprinted for the next
+  /// run; nullopt for integer cursors, whose threshold follows the highest value seen.
   std::optional<int64_t> horizon_raw;
   /// The next run's resume_from in the cursor's text form (temporal cursors only).
   std::string horizon_text;
-  /// The database clock at the snapshot in cursor units: rows beyond it are "future-dated".
+  /// The database clock at the snapshot in cursor units: rows beyond it are
+  /// "future-dated".
   std::optional<int64_t> clock_raw;
   /// Sessions whose transactions this role cannot see (needs pg_read_all_stats).
   int64_t hidden_sessions = 0;
-  std::string oldest_xact_start;  // for the log, when a long transaction holds the horizon
+  std::string
+      oldest_xact_start;  // for the log, when a long transaction holds the horizon
 };
 
 /// What a scan of one table starts from.
@@ -51,8 +53,8 @@ struct ScanRequest {
   std::string lookback;
 };
 
-/// Reads the horizon (outside any transaction), then opens the REPEATABLE READ transaction
-/// whose snapshot the COPY will use.
+/// Reads the horizon (outside any transaction), then opens the REPEATABLE READ
+/// transaction whose snapshot the COPY will use.
 arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request);
 
 /// The integer lookback ("0" when unset) for integer cursors; error when not a number.

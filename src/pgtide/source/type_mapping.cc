@@ -36,24 +36,61 @@ std::optional<Native> ScalarSpec(uint32_t oid, int32_t typmod, char typtype,
     return n;
   }
   switch (oid) {
-    case kBool: s.kind = Kind::kBool; return n;
-    case kInt2: s.kind = Kind::kInt16; return n;
-    case kInt4: s.kind = Kind::kInt32; return n;
-    case kInt8: s.kind = Kind::kInt64; return n;
-    case kFloat4: s.kind = Kind::kFloat32; return n;
-    case kFloat8: s.kind = Kind::kFloat64; return n;
+    case kBool:
+      s.kind = Kind::kBool;
+      return n;
+    case kInt2:
+      s.kind = Kind::kInt16;
+      return n;
+    case kInt4:
+      s.kind = Kind::kInt32;
+      return n;
+    case kInt8:
+      s.kind = Kind::kInt64;
+      return n;
+    case kFloat4:
+      s.kind = Kind::kFloat32;
+      return n;
+    case kFloat8:
+      s.kind = Kind::kFloat64;
+      return n;
     // "char" is not here: its binary form is a raw byte, not always valid UTF-8.
-    case kText: case kVarchar: case kBpchar: case kName:
-      s.kind = Kind::kText; return n;
-    case kJson: s.kind = Kind::kText; s.json = true; return n;
-    case kJsonb: s.kind = Kind::kJsonb; s.json = true; return n;
-    case kBytea: s.kind = Kind::kBinary; return n;
-    case kDate: s.kind = Kind::kDate; return n;
-    case kTimestamp: s.kind = Kind::kTimestamp; return n;
-    case kTimestamptz: s.kind = Kind::kTimestamp; s.utc = true; return n;
-    case kTime: s.kind = Kind::kTime; return n;
-    case kInterval: s.kind = Kind::kInterval; return n;
-    case kUuid: s.kind = Kind::kUuid; return n;
+    case kText:
+    case kVarchar:
+    case kBpchar:
+    case kName:
+      s.kind = Kind::kText;
+      return n;
+    case kJson:
+      s.kind = Kind::kText;
+      s.json = true;
+      return n;
+    case kJsonb:
+      s.kind = Kind::kJsonb;
+      s.json = true;
+      return n;
+    case kBytea:
+      s.kind = Kind::kBinary;
+      return n;
+    case kDate:
+      s.kind = Kind::kDate;
+      return n;
+    case kTimestamp:
+      s.kind = Kind::kTimestamp;
+      return n;
+    case kTimestamptz:
+      s.kind = Kind::kTimestamp;
+      s.utc = true;
+      return n;
+    case kTime:
+      s.kind = Kind::kTime;
+      return n;
+    case kInterval:
+      s.kind = Kind::kInterval;
+      return n;
+    case kUuid:
+      s.kind = Kind::kUuid;
+      return n;
     case kMoney:
       // The cast to numeric is exact and carries the scale, so the value decodes as any
       // decimal does.
@@ -66,7 +103,8 @@ std::optional<Native> ScalarSpec(uint32_t oid, int32_t typmod, char typtype,
       if (typmod >= kVarHdrSz) {
         int32_t precision = ((typmod - kVarHdrSz) >> 16) & 0xffff;
         int32_t scale = (typmod - kVarHdrSz) & 0xffff;
-        // Negative scales (PG 15) and precision > 38 have no decimal128; keep them exact as text.
+        // Negative scales (PG 15) and precision > 38 have no decimal128; keep them exact
+        // as text.
         if (precision >= 1 && precision <= 38 && scale <= precision && scale < 0x8000) {
           s.kind = Kind::kDecimal;
           s.precision = precision;
@@ -75,7 +113,8 @@ std::optional<Native> ScalarSpec(uint32_t oid, int32_t typmod, char typtype,
         }
       }
       return std::nullopt;  // unconstrained numeric: exact text, never a lossy double
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -112,21 +151,23 @@ std::vector<ColumnPlan> PlanColumns(const TableInfo& table) {
       if (CastIsNotOutput(oid)) {
         // format() calls the output function; for arrays, array_out and then text[]'s
         // array_in keep the dimensions, NULLs and bounds.
-        p.select_expr = fmt::format("CASE WHEN {0} IS NOT NULL THEN format('%s', {0}){1} END",
-                                    quoted, is_array ? "::text[]" : "");
+        p.select_expr =
+            fmt::format("CASE WHEN {0} IS NOT NULL THEN format('%s', {0}){1} END", quoted,
+                        is_array ? "::text[]" : "");
       }
       if (!QuietTextForm(oid)) {
-        p.text_fallback_warning =
-            fmt::format("column \"{}\" of table {} has type {} with no native Parquet "
-                        "mapping; it is exported as its PostgreSQL text form",
-                        c.name, table.qualified_name(), c.type_name);
+        p.text_fallback_warning = fmt::format(
+            "column \"{}\" of table {} has type {} with no native Parquet "
+            "mapping; it is exported as its PostgreSQL text form",
+            c.name, table.qualified_name(), c.type_name);
       }
     }
     if (is_array) {
       p.spec.kind = Kind::kArray;
       p.spec.dims = c.ndims > 1 ? c.ndims : 1;
       p.spec.element = std::make_shared<DecoderSpec>(scalar);
-      if (p.select_expr.empty()) p.select_expr = quoted + (cast.empty() ? "" : cast + "[]");
+      if (p.select_expr.empty())
+        p.select_expr = quoted + (cast.empty() ? "" : cast + "[]");
     } else {
       p.spec = scalar;
       if (p.select_expr.empty()) p.select_expr = quoted + cast;

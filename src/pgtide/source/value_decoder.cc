@@ -13,28 +13,40 @@ using Kind = DecoderSpec::Kind;
 
 std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec) {
   switch (spec.kind) {
-    case Kind::kBool: return arrow::boolean();
-    case Kind::kInt16: return arrow::int16();
-    case Kind::kInt32: return arrow::int32();
-    case Kind::kInt64: return arrow::int64();
-    case Kind::kFloat32: return arrow::float32();
-    case Kind::kFloat64: return arrow::float64();
-    case Kind::kDecimal: return arrow::decimal128(spec.precision, spec.scale);
+    case Kind::kBool:
+      return arrow::boolean();
+    case Kind::kInt16:
+      return arrow::int16();
+    case Kind::kInt32:
+      return arrow::int32();
+    case Kind::kInt64:
+      return arrow::int64();
+    case Kind::kFloat32:
+      return arrow::float32();
+    case Kind::kFloat64:
+      return arrow::float64();
+    case Kind::kDecimal:
+      return arrow::decimal128(spec.precision, spec.scale);
     case Kind::kText:
     case Kind::kJsonb:
       return spec.json ? arrow::extension::json(arrow::utf8()) : arrow::utf8();
-    case Kind::kBinary: return arrow::binary();
-    case Kind::kDate: return arrow::date32();
+    case Kind::kBinary:
+      return arrow::binary();
+    case Kind::kDate:
+      return arrow::date32();
     case Kind::kTimestamp:
       return spec.utc ? arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")
                       : arrow::timestamp(arrow::TimeUnit::MICRO);
     // Microseconds since midnight: Spark rejects Parquet TIME (4.1+ only behind a flag).
-    case Kind::kTime: return arrow::int64();
+    case Kind::kTime:
+      return arrow::int64();
     // Canonical text: Spark rejects Parquet's UUID logical type (FIXED_LEN_BYTE_ARRAY).
-    case Kind::kUuid: return arrow::utf8();
+    case Kind::kUuid:
+      return arrow::utf8();
     // Parquet has no exact interval (its INTERVAL is milliseconds; Arrow cannot write
     // month_day_nano), so keep PostgreSQL's three fields.
-    case Kind::kInterval: return IntervalType();
+    case Kind::kInterval:
+      return IntervalType();
     case Kind::kArray: {
       std::shared_ptr<arrow::DataType> t = ArrowTypeOf(*spec.element);
       for (int i = 0; i < spec.dims; ++i) t = arrow::list(arrow::field("element", t));
@@ -59,8 +71,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> ValueDecoder::Finish() {
 
 arrow::Status ValueDecoder::BadLength(int32_t len, int32_t expected) const {
   return arrow::Status::Invalid(fmt::format(
-      "column \"{}\": unexpected value length {} in COPY stream (expected {})", column_, len,
-      expected));
+      "column \"{}\": unexpected value length {} in COPY stream (expected {})", column_,
+      len, expected));
 }
 
 namespace {
@@ -71,14 +83,15 @@ constexpr int64_t kPgTimestampInfinity = kRawTimestampInfinity;
 constexpr int64_t kPgTimestampMinusInfinity = kRawTimestampMinusInfinity;
 constexpr int32_t kPgDateInfinity = static_cast<int32_t>(kRawDateInfinity);
 constexpr int32_t kPgDateMinusInfinity = static_cast<int32_t>(kRawDateMinusInfinity);
-// The last PostgreSQL timestamp that still fits int64 microseconds since 1970 (294247 AD);
-// PostgreSQL goes on to 294276 AD.
+// The last PostgreSQL timestamp that still fits int64 microseconds since 1970 (294247
+// AD); PostgreSQL goes on to 294276 AD.
 constexpr int64_t kPgTimestampMax = INT64_MAX - 1 - kPgEpochShiftMicros;
 
 template <typename Builder, int32_t kWidth, typename Convert>
 class FixedDecoder : public ValueDecoder {
  public:
-  FixedDecoder(std::shared_ptr<arrow::DataType> type, arrow::MemoryPool* pool, Convert convert)
+  FixedDecoder(std::shared_ptr<arrow::DataType> type, arrow::MemoryPool* pool,
+               Convert convert)
       : convert_(convert) {
     builder_ = std::make_shared<Builder>(std::move(type), pool);
     typed_ = static_cast<Builder*>(builder_.get());
@@ -148,7 +161,8 @@ class DecimalDecoder : public ValueDecoder {
       // NaN fits no decimal and a decimal column has no room for a flag: fail loudly.
       return arrow::Status::Invalid(
           fmt::format("column \"{}\": {}", column_, value.status().message()),
-          "\nHINT: declare the column as unconstrained numeric (exported as exact text) or "
+          "\nHINT: declare the column as unconstrained numeric (exported as exact text) "
+          "or "
           "exclude the table (--exclude)");
     }
     return b->Append(*value);
@@ -174,8 +188,10 @@ class TimestampDecoder : public ValueDecoder {
       return arrow::Status::Invalid(
           fmt::format("column \"{}\": a timestamp on {} is after 294247-01-10, the last "
                       "instant int64 microseconds since 1970 (Parquet) can hold",
-                      column_, FormatDate(FloorDiv(v, kMicrosPerDay) + kPgEpochShiftDays)),
-          "\nHINT: fix the value (PostgreSQL accepts years up to 294276) or exclude the table "
+                      column_,
+                      FormatDate(FloorDiv(v, kMicrosPerDay) + kPgEpochShiftDays)),
+          "\nHINT: fix the value (PostgreSQL accepts years up to 294276) or exclude the "
+          "table "
           "(--exclude)");
     }
     return b->Append(v + kPgEpochShiftMicros);
@@ -213,8 +229,8 @@ class IntervalDecoder : public ValueDecoder {
     days_ = std::make_shared<arrow::Int32Builder>(pool);
     micros_ = std::make_shared<arrow::Int64Builder>(pool);
     builder_ = std::make_shared<arrow::StructBuilder>(
-        IntervalType(), pool, std::vector<std::shared_ptr<arrow::ArrayBuilder>>{
-                                  months_, days_, micros_});
+        IntervalType(), pool,
+        std::vector<std::shared_ptr<arrow::ArrayBuilder>>{months_, days_, micros_});
   }
   arrow::Status Append(const uint8_t* data, int32_t len) override {
     auto* b = static_cast<arrow::StructBuilder*>(builder_.get());
@@ -236,8 +252,8 @@ class IntervalDecoder : public ValueDecoder {
 class ArrayDecoder : public ValueDecoder {
  public:
   static arrow::Result<std::unique_ptr<ValueDecoder>> Make(const DecoderSpec& spec,
-                                                          const std::string& column,
-                                                          arrow::MemoryPool* pool) {
+                                                           const std::string& column,
+                                                           arrow::MemoryPool* pool) {
     auto d = std::unique_ptr<ArrayDecoder>(new ArrayDecoder());
     d->column_ = column;
     ARROW_ASSIGN_OR_RAISE(d->element_, ValueDecoder::Make(*spec.element, column, pool));
@@ -259,9 +275,10 @@ class ArrayDecoder : public ValueDecoder {
     int32_t ndim = ReadI32(data);
     if (ndim == 0) return levels_[0]->Append();  // '{}' has no dimensions at all
     if (ndim != static_cast<int32_t>(levels_.size())) {
-      return arrow::Status::Invalid(fmt::format(
-          "column \"{}\": array value has {} dimensions but the column is exported with {}",
-          column_, ndim, levels_.size()),
+      return arrow::Status::Invalid(
+          fmt::format("column \"{}\": array value has {} dimensions but the column is "
+                      "exported with {}",
+                      column_, ndim, levels_.size()),
           "\nHINT: declare the column's dimensions (e.g. int[][]) or exclude the table");
     }
     if (len < 12 + 8 * ndim) return BadLength(len, 12 + 8 * ndim);
@@ -312,25 +329,24 @@ class ArrayDecoder : public ValueDecoder {
 }  // namespace
 
 arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpec& spec,
-                                                              const std::string& column,
-                                                              arrow::MemoryPool* pool) {
+                                                                const std::string& column,
+                                                                arrow::MemoryPool* pool) {
   std::unique_ptr<ValueDecoder> d;
   switch (spec.kind) {
-    case Kind::kBool: d = std::make_unique<BoolDecoder>(pool); break;
+    case Kind::kBool:
+      d = std::make_unique<BoolDecoder>(pool);
+      break;
     case Kind::kInt16:
-      d = MakeFixed<arrow::Int16Builder, 2>(arrow::int16(), pool, [](const uint8_t* p) {
-        return ReadI16(p);
-      });
+      d = MakeFixed<arrow::Int16Builder, 2>(arrow::int16(), pool,
+                                            [](const uint8_t* p) { return ReadI16(p); });
       break;
     case Kind::kInt32:
-      d = MakeFixed<arrow::Int32Builder, 4>(arrow::int32(), pool, [](const uint8_t* p) {
-        return ReadI32(p);
-      });
+      d = MakeFixed<arrow::Int32Builder, 4>(arrow::int32(), pool,
+                                            [](const uint8_t* p) { return ReadI32(p); });
       break;
     case Kind::kInt64:
-      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool, [](const uint8_t* p) {
-        return ReadI64(p);
-      });
+      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool,
+                                            [](const uint8_t* p) { return ReadI64(p); });
       break;
     case Kind::kFloat32:
       d = MakeFixed<arrow::FloatBuilder, 4>(arrow::float32(), pool, [](const uint8_t* p) {
@@ -341,12 +357,13 @@ arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpe
       });
       break;
     case Kind::kFloat64:
-      d = MakeFixed<arrow::DoubleBuilder, 8>(arrow::float64(), pool, [](const uint8_t* p) {
-        uint64_t bits = ReadU64(p);
-        double f;
-        __builtin_memcpy(&f, &bits, 8);
-        return f;
-      });
+      d = MakeFixed<arrow::DoubleBuilder, 8>(arrow::float64(), pool,
+                                             [](const uint8_t* p) {
+                                               uint64_t bits = ReadU64(p);
+                                               double f;
+                                               __builtin_memcpy(&f, &bits, 8);
+                                               return f;
+                                             });
       break;
     case Kind::kDecimal:
       d = std::make_unique<DecimalDecoder>(spec.precision, spec.scale, pool);
@@ -373,13 +390,17 @@ arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpe
       d = std::make_unique<TimestampDecoder>(ArrowTypeOf(spec), pool);
       break;
     case Kind::kTime:  // time_send: microseconds since midnight, 0 to 24:00:00
-      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool, [](const uint8_t* p) {
-        return ReadI64(p);
-      });
+      d = MakeFixed<arrow::Int64Builder, 8>(arrow::int64(), pool,
+                                            [](const uint8_t* p) { return ReadI64(p); });
       break;
-    case Kind::kUuid: d = std::make_unique<UuidDecoder>(pool); break;
-    case Kind::kInterval: d = std::make_unique<IntervalDecoder>(pool); break;
-    case Kind::kArray: return ArrayDecoder::Make(spec, column, pool);
+    case Kind::kUuid:
+      d = std::make_unique<UuidDecoder>(pool);
+      break;
+    case Kind::kInterval:
+      d = std::make_unique<IntervalDecoder>(pool);
+      break;
+    case Kind::kArray:
+      return ArrayDecoder::Make(spec, column, pool);
   }
   if ((spec.kind == Kind::kText || spec.kind == Kind::kJsonb) && spec.json) {
     d->extension_ = arrow::extension::json(arrow::utf8());
@@ -396,12 +417,12 @@ arrow::Result<arrow::Decimal128> NumericToDecimal(const uint8_t* data, int32_t l
   uint16_t sign = ReadU16(data + 4);
   if (len < 8 + 2 * ndigits) return arrow::Status::Invalid("numeric value truncated");
   if (sign == 0xC000 || sign == 0xD000 || sign == 0xF000) {
-    return arrow::Status::Invalid(
-        sign == 0xC000 ? "numeric NaN" : "numeric Infinity",
-        " cannot be stored in decimal128(", precision, ",", scale, ")");
+    return arrow::Status::Invalid(sign == 0xC000 ? "numeric NaN" : "numeric Infinity",
+                                  " cannot be stored in decimal128(", precision, ",",
+                                  scale, ")");
   }
-  // Digit i is worth digit * 10000^(weight - i); scaled by 10^scale that is a power of ten
-  // 4*(weight-i)+scale. A negative power only drops zeros (display scale <= scale).
+  // Digit i is worth digit * 10000^(weight - i); scaled by 10^scale that is a power of
+  // ten 4*(weight-i)+scale. A negative power only drops zeros (display scale <= scale).
   arrow::Decimal128 acc(0);
   for (int i = 0; i < ndigits; ++i) {
     int32_t digit = ReadI16(data + 8 + 2 * i);
@@ -417,8 +438,8 @@ arrow::Result<arrow::Decimal128> NumericToDecimal(const uint8_t* data, int32_t l
   }
   if (sign == 0x4000) acc.Negate();
   if (!acc.FitsInPrecision(precision)) {
-    return arrow::Status::Invalid("numeric value does not fit decimal128(", precision, ",",
-                                  scale, ")");
+    return arrow::Status::Invalid("numeric value does not fit decimal128(", precision,
+                                  ",", scale, ")");
   }
   return acc;
 }

@@ -12,14 +12,28 @@ namespace pgtide::source {
 /// Built by type_mapping.cc from the catalog; see the README's type map.
 struct DecoderSpec {
   enum class Kind {
-    kBool, kInt16, kInt32, kInt64, kFloat32, kFloat64, kDecimal, kText, kJsonb, kBinary,
-    kDate, kTimestamp, kTime, kUuid, kInterval, kArray,
+    kBool,
+    kInt16,
+    kInt32,
+    kInt64,
+    kFloat32,
+    kFloat64,
+    kDecimal,
+    kText,
+    kJsonb,
+    kBinary,
+    kDate,
+    kTimestamp,
+    kTime,
+    kUuid,
+    kInterval,
+    kArray,
   };
   Kind kind = Kind::kText;
-  int32_t precision = 0, scale = 0;    // kDecimal
-  bool utc = false;                    // kTimestamp: timestamptz (UTC-adjusted)
-  bool json = false;                   // kText/kJsonb: use the arrow.json extension
-  int32_t dims = 1;                    // kArray: nesting depth
+  int32_t precision = 0, scale = 0;      // kDecimal
+  bool utc = false;                      // kTimestamp: timestamptz (UTC-adjusted)
+  bool json = false;                     // kText/kJsonb: use the arrow.json extension
+  int32_t dims = 1;                      // kArray: nesting depth
   std::shared_ptr<DecoderSpec> element;  // kArray
 };
 
@@ -41,8 +55,8 @@ class ValueDecoder {
   const std::string& column() const { return column_; }
 
   static arrow::Result<std::unique_ptr<ValueDecoder>> Make(const DecoderSpec& spec,
-                                                          const std::string& column,
-                                                          arrow::MemoryPool* pool);
+                                                           const std::string& column,
+                                                           arrow::MemoryPool* pool);
 
  protected:
   arrow::Status BadLength(int32_t len, int32_t expected) const;

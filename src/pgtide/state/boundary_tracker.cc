@@ -5,8 +5,8 @@
 namespace pgtide::state {
 
 BoundaryTracker::BoundaryTracker(const std::vector<RowHash>& previous,
-                                 std::optional<int64_t> threshold, int64_t integer_lookback,
-                                 std::optional<int64_t> clock)
+                                 std::optional<int64_t> threshold,
+                                 int64_t integer_lookback, std::optional<int64_t> clock)
     : previous_(previous.begin(), previous.end()),
       threshold_(threshold),
       integer_lookback_(integer_lookback),

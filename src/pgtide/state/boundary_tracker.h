@@ -9,20 +9,22 @@
 
 namespace pgtide::state {
 
-/// Decides, row by row, what a scan writes: it skips rows that the previous commit already
-/// wrote (their fingerprints are in its boundary set) and collects the fingerprints of the
-/// rows at or above this run's horizon, which the next run will see again.
+/// Decides, row by row, what a scan writes: it skips rows that the previous commit
+/// already wrote (their fingerprints are in its boundary set) and collects the
+/// fingerprints of the rows at or above this run's horizon, which the next run will see
+/// again.
 class BoundaryTracker {
  public:
-  /// `threshold`: the horizon in raw cursor units; nullopt for integer cursors, where it is
-  /// the highest value seen minus `integer_lookback`.
+  /// `threshold`: the horizon in raw cursor units; nullopt for integer cursors, where it
+  /// is the highest value seen minus `integer_lookback`.
   BoundaryTracker(const std::vector<RowHash>& previous, std::optional<int64_t> threshold,
                   int64_t integer_lookback, std::optional<int64_t> clock);
 
   /// Returns false for a row to skip.
   bool Admit(int64_t cursor, bool cursor_null, const uint8_t* tuple, int32_t len);
 
-  /// The fingerprints of every row seen (written or skipped) at or above the final threshold.
+  /// The fingerprints of every row seen (written or skipped) at or above the final
+  /// threshold.
   std::vector<RowHash> TakeBoundary();
   /// The final threshold (integer cursors), valid when any row had a cursor.
   std::optional<int64_t> final_threshold() const;

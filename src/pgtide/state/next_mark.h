@@ -35,15 +35,16 @@ struct MarkInputs {
   std::string horizon_text;
 };
 
-/// The higher of two cursor values in text form, compared as `type`: PostgreSQL itself does
-/// it in a run, so that any format an older line holds is understood.
+/// The higher of two cursor values in text form, compared as `type`: PostgreSQL itself
+/// does it in a run, so that any format an older line holds is understood.
 using GreatestFn = std::function<arrow::Result<std::string>(
     const std::string& type, const std::string& a, const std::string& b)>;
 
 /// The table's next state line, or nullopt to leave the stored line byte-identical (a cdc
 /// run that found nothing new). The heart of exactly-once:
 /// - no cursor: nothing to resume from, but the run is a full load that supersedes files;
-/// - a full load, or a cdc run that wrote rows: the mark is the highest value written, never
+/// - a full load, or a cdc run that wrote rows: the mark is the highest value written,
+/// never
 ///   below the stored mark (late commits land below it); the resume point is the horizon
 ///   (temporal) or the highest value seen minus the lookback (integers), and the boundary
 ///   fingerprints let the next run skip what this one wrote at or above it;

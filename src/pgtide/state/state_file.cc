@@ -10,8 +10,8 @@
 namespace pgtide::state {
 
 static const std::vector<std::string> kColumns = {
-    "table_name", "max_updated_at", "cursor_column", "resume_from",
-    "committed_run", "full_run", "boundary", "updated_at"};
+    "table_name",    "max_updated_at", "cursor_column", "resume_from",
+    "committed_run", "full_run",       "boundary",      "updated_at"};
 
 arrow::Result<std::vector<std::vector<std::string>>> ParseCsv(const std::string& text) {
   std::vector<std::vector<std::string>> records;
@@ -37,7 +37,8 @@ arrow::Result<std::vector<std::vector<std::string>>> ParseCsv(const std::string&
     }
     if (c == '"') {
       if (!field.empty()) {
-        return arrow::Status::Invalid(fmt::format("line {}: stray quote inside a field", line));
+        return arrow::Status::Invalid(
+            fmt::format("line {}: stray quote inside a field", line));
       }
       in_quotes = field_started = true;
     } else if (c == ',') {
@@ -59,7 +60,8 @@ arrow::Result<std::vector<std::vector<std::string>>> ParseCsv(const std::string&
       field_started = true;
     }
   }
-  if (in_quotes) return arrow::Status::Invalid("unterminated quoted field at end of file");
+  if (in_quotes)
+    return arrow::Status::Invalid("unterminated quoted field at end of file");
   if (field_started || !field.empty() || !record.empty()) {
     record.push_back(std::move(field));
     records.push_back(std::move(record));
@@ -77,13 +79,15 @@ std::string CsvField(const std::string& v) {
   return out + "\"";
 }
 
-arrow::Result<StateFile> StateFile::Parse(const std::string& text, const std::string& name) {
+arrow::Result<StateFile> StateFile::Parse(const std::string& text,
+                                          const std::string& name) {
   auto fail = [&](const std::string& why) {
-    return Error(ExitCode::kState,
-                 fmt::format("state file {} is corrupt: {}\nDETAIL: The run was stopped and "
-                             "the file was not changed.\nHINT: Restore it from a backup or "
-                             "fix the line; delete it only to reload every table in full.",
-                             name, why));
+    return Error(
+        ExitCode::kState,
+        fmt::format("state file {} is corrupt: {}\nDETAIL: The run was stopped and "
+                    "the file was not changed.\nHINT: Restore it from a backup or "
+                    "fix the line; delete it only to reload every table in full.",
+                    name, why));
   };
   StateFile out;
   if (text.find('\0') != std::string::npos) return fail("it contains NUL bytes");
@@ -108,14 +112,14 @@ arrow::Result<StateFile> StateFile::Parse(const std::string& text, const std::st
   for (size_t line = 1; line < records->size(); ++line) {
     const auto& r = (*records)[line];
     if (r.size() != header.size()) {
-      return fail(fmt::format("record {} has {} fields, the header has {}", line + 1, r.size(),
-                              header.size()));
+      return fail(fmt::format("record {} has {} fields, the header has {}", line + 1,
+                              r.size(), header.size()));
     }
     TableState s;
     s.table_name = get(r, "table_name");
     if (s.table_name.empty() || s.table_name.find('.') == std::string::npos) {
-      return fail(fmt::format("record {}: table_name \"{}\" is not schema.table", line + 1,
-                              s.table_name));
+      return fail(fmt::format("record {}: table_name \"{}\" is not schema.table",
+                              line + 1, s.table_name));
     }
     if (out.Find(s.table_name)) {
       return fail(fmt::format("table {} appears twice", s.table_name));
@@ -130,7 +134,8 @@ arrow::Result<StateFile> StateFile::Parse(const std::string& text, const std::st
     for (std::string h; hashes >> h;) {
       RowHash rh;
       if (!RowHash::FromHex(h, &rh)) {
-        return fail(fmt::format("record {}: bad boundary fingerprint \"{}\"", line + 1, h));
+        return fail(
+            fmt::format("record {}: bad boundary fingerprint \"{}\"", line + 1, h));
       }
       s.boundary.push_back(rh);
     }
@@ -153,15 +158,17 @@ std::string StateFile::Serialize() const {
             [](const auto& a, const auto& b) { return a.table_name < b.table_name; });
   for (const auto& s : sorted) {
     std::string boundary;
-    for (const auto& h : s.boundary) boundary += (boundary.empty() ? "" : " ") + h.ToHex();
-    std::vector<std::string> fields = {s.table_name,    s.max_updated_at, s.cursor_column,
-                                       s.resume_from,   s.committed_run,  s.full_run,
-                                       boundary,        s.updated_at};
+    for (const auto& h : s.boundary)
+      boundary += (boundary.empty() ? "" : " ") + h.ToHex();
+    std::vector<std::string> fields = {s.table_name,  s.max_updated_at, s.cursor_column,
+                                       s.resume_from, s.committed_run,  s.full_run,
+                                       boundary,      s.updated_at};
     auto it = extra_values_.find(s.table_name);
     for (size_t e = 0; e < extra_columns_.size(); ++e) {
       fields.push_back(it != extra_values_.end() ? it->second[e] : "");
     }
-    for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + CsvField(fields[i]);
+    for (size_t i = 0; i < fields.size(); ++i)
+      out += (i ? "," : "") + CsvField(fields[i]);
     out += "\n";
   }
   return out;

@@ -17,13 +17,14 @@ struct TableState {
   std::string max_updated_at;  // highest cursor value written, as PostgreSQL prints it
   std::string cursor_column;
   /// Inclusive lower bound of the next cdc scan: the database clock's horizon at the last
-  /// commit, below which no transaction could still commit a row. Empty: use max_updated_at.
+  /// commit, below which no transaction could still commit a row. Empty: use
+  /// max_updated_at.
   std::string resume_from;
-  std::string committed_run;   // run id of the last commit of this table
-  std::string full_run;        // run id of the last full load; older files are superseded
+  std::string committed_run;  // run id of the last commit of this table
+  std::string full_run;       // run id of the last full load; older files are superseded
   /// Rows already written whose cursor is >= resume_from: the next run skips them.
   std::vector<RowHash> boundary;
-  std::string updated_at;      // when this line was written (UTC), for people
+  std::string updated_at;  // when this line was written (UTC), for people
 };
 
 /// The whole state file: parsing is strict (a damaged file stops the run rather than

@@ -4,14 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "pgtide/storage/object_store.h"
 #include "pgtide/state/state_file.h"
+#include "pgtide/storage/object_store.h"
 
 namespace pgtide::state {
 
 /// max_timestamps.csv on a local folder or S3. Each commit re-reads the file and replaces
-/// only its table's line, atomically (rename, or conditional PUT on S3), so runs that share
-/// the file never lose each other's advances.
+/// only its table's line, atomically (rename, or conditional PUT on S3), so runs that
+/// share the file never lose each other's advances.
 class StateStore {
  public:
   /// `location` is the state file's full path or s3:// URI.
@@ -23,7 +23,9 @@ class StateStore {
   /// whose marks it could not commit. Errors carry kStorageUnavailable.
   arrow::Status CheckWritable();
   /// Replaces `row`'s line. Call only after the table's files are published.
-  arrow::Status Commit(const TableState& row) { return Commit(std::vector<TableState>{row}); }
+  arrow::Status Commit(const TableState& row) {
+    return Commit(std::vector<TableState>{row});
+  }
   /// Replaces the lines of several tables in one write (a group commit).
   arrow::Status Commit(const std::vector<TableState>& rows);
   const std::string& location() const { return location_; }

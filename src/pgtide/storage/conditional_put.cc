@@ -36,12 +36,14 @@ std::string Sha256Hex(const std::string& data) {
   return hex;
 }
 
-// SigV4 canonical URI encoding. curl 7.88 signs the URL path exactly as given, so the path we
-// send must already be in canonical form: unreserved characters and '/' kept, the rest %XX.
+// SigV4 canonical URI encoding. curl 7.88 signs the URL path exactly as given, so the
+// path we send must already be in canonical form: unreserved characters and '/' kept, the
+// rest %XX.
 std::string UriEncode(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    bool alnum =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (alnum || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
       out += static_cast<char>(c);
     } else {
@@ -134,10 +136,13 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
   const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
   const std::string sigv4 = "aws:amz:" + region + ":s3";
 
-  // Every header in this list is signed by curl 7.88, so it must hold only headers that are
-  // really sent (no "Expect:"-style removals). S3 wants the payload hash as a header too.
+  // Every header in this list is signed by curl 7.88, so it must hold only headers that
+  // are really sent (no "Expect:"-style removals). S3 wants the payload hash as a header
+  // too.
   curl_slist* headers = nullptr;
-  auto add = [&](const std::string& h) { headers = curl_slist_append(headers, h.c_str()); };
+  auto add = [&](const std::string& h) {
+    headers = curl_slist_append(headers, h.c_str());
+  };
   add("x-amz-content-sha256: " + Sha256Hex(body ? *body : std::string()));
   if (!token.empty()) add("x-amz-security-token: " + token);
   if (!condition.empty()) add(condition);
@@ -155,7 +160,8 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
     char errbuf[CURL_ERROR_SIZE] = "";
     CURL* h = curl.get();
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "..": do not fold them
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS,
+                     1L);  // keys may contain "..": do not fold them
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -166,40 +172,44 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
     }
     static const bool have_ca = std::filesystem::exists(kCaFile);
     if (have_ca) curl_easy_setopt(h, CURLOPT_CAINFO, kCaFile);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options_.connect_timeout > 0
-                                           ? options_.connect_timeout * 1000 : 10000));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(options_.request_timeout > 0
-                                           ? options_.request_timeout * 1000 : 60000));
+    curl_easy_setopt(
+        h, CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(options_.connect_timeout > 0 ? options_.connect_timeout * 1000
+                                                       : 10000));
+    curl_easy_setopt(
+        h, CURLOPT_TIMEOUT_MS,
+        static_cast<long>(options_.request_timeout > 0 ? options_.request_timeout * 1000
+                                                       : 60000));
     if (body) {
-      // POSTFIELDS + CUSTOMREQUEST rather than UPLOAD: UPLOAD adds "Expect: 100-continue" to
-      // every PUT, and removing it with an "Expect:" header would get that header signed.
+      // POSTFIELDS + CUSTOMREQUEST rather than UPLOAD: UPLOAD adds "Expect: 100-continue"
+      // to every PUT, and removing it with an "Expect:" header would get that header
+      // signed.
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(body->size()));
     }
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION,
-                     +[](char* p, size_t n, size_t m, void* ud) -> size_t {
-                       static_cast<std::string*>(ud)->append(p, n * m);
-                       return n * m;
-                     });
+    curl_easy_setopt(
+        h, CURLOPT_WRITEFUNCTION, +[](char* p, size_t n, size_t m, void* ud) -> size_t {
+          static_cast<std::string*>(ud)->append(p, n * m);
+          return n * m;
+        });
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION,
-                     +[](char* p, size_t n, size_t m, void* ud) -> size_t {
-                       auto* resp = static_cast<Response*>(ud);
-                       std::string line(p, n * m);
-                       if (line.rfind("HTTP/", 0) == 0) {  // a new (possibly interim) response
-                         resp->etag.clear();
-                         resp->bucket_region.clear();
-                       } else if (StartsWithNoCase(line, "etag:")) {
-                         resp->etag = Trim(line.substr(5));
-                       } else if (StartsWithNoCase(line, "x-amz-bucket-region:")) {
-                         resp->bucket_region = Trim(line.substr(20));
-                       }
-                       return n * m;
-                     });
+    curl_easy_setopt(
+        h, CURLOPT_HEADERFUNCTION, +[](char* p, size_t n, size_t m, void* ud) -> size_t {
+          auto* resp = static_cast<Response*>(ud);
+          std::string line(p, n * m);
+          if (line.rfind("HTTP/", 0) == 0) {  // a new (possibly interim) response
+            resp->etag.clear();
+            resp->bucket_region.clear();
+          } else if (StartsWithNoCase(line, "etag:")) {
+            resp->etag = Trim(line.substr(5));
+          } else if (StartsWithNoCase(line, "x-amz-bucket-region:")) {
+            resp->bucket_region = Trim(line.substr(20));
+          }
+          return n * m;
+        });
 
     r.curl_code = curl_easy_perform(h);
     if (r.curl_code == CURLE_OK) {
@@ -208,28 +218,31 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
       r.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(r.curl_code);
     }
     // 501 is a permanent "not supported", not an outage.
-    bool transient = r.curl_code != CURLE_OK ? TransientCurlError(r.curl_code)
-                                             : (r.status >= 500 && r.status != 501) ||
-                                                   r.status == 429;
+    bool transient = r.curl_code != CURLE_OK
+                         ? TransientCurlError(r.curl_code)
+                         : (r.status >= 500 && r.status != 501) || r.status == 429;
     if (!transient || attempt >= kMaxRetries) return r;
     // Exponential backoff with jitter, so concurrent runs do not retry in lockstep.
     static thread_local std::mt19937 rng(std::random_device{}());
     int cap = std::min(3000, 100 << attempt);
     int delay = std::uniform_int_distribution<int>(cap / 2, cap)(rng);
     LogDebug("{} {}: {}, retrying in {} ms", method, Describe(key),
-             r.curl_code != CURLE_OK ? r.curl_error : fmt::format("HTTP {}", r.status), delay);
+             r.curl_code != CURLE_OK ? r.curl_error : fmt::format("HTTP {}", r.status),
+             delay);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
 }
 
-arrow::Status ConditionalPutClient::Failure(const std::string& what, const std::string& key,
+arrow::Status ConditionalPutClient::Failure(const std::string& what,
+                                            const std::string& key,
                                             const Response& r) const {
   if (r.curl_code != CURLE_OK) {
-    return Error(ExitCode::kStorageUnavailable,
-                 fmt::format("could not {} {}: request to {} failed: {}\nHINT: The endpoint "
-                             "cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL and "
-                             "the network.",
-                             what, Describe(key), Url(key), r.curl_error));
+    return Error(
+        ExitCode::kStorageUnavailable,
+        fmt::format("could not {} {}: request to {} failed: {}\nHINT: The endpoint "
+                    "cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL and "
+                    "the network.",
+                    what, Describe(key), Url(key), r.curl_error));
   }
   const std::string code = r.code();
   std::string message = XmlField(r.body, "Message");
@@ -240,8 +253,9 @@ arrow::Status ConditionalPutClient::Failure(const std::string& what, const std::
   if (code == "NoSuchBucket") {
     hint = "The bucket does not exist: create it or fix the s3:// location.";
   } else if (code == "InvalidAccessKeyId") {
-    hint = "The server does not know this access key: check AWS_ACCESS_KEY_ID / AWS_PROFILE "
-           "and the endpoint.";
+    hint =
+        "The server does not know this access key: check AWS_ACCESS_KEY_ID / AWS_PROFILE "
+        "and the endpoint.";
   } else if (code == "SignatureDoesNotMatch") {
     hint = "Check the secret access key (AWS_SECRET_ACCESS_KEY / AWS_PROFILE).";
   } else if (code == "RequestTimeTooSkewed") {
@@ -257,8 +271,9 @@ arrow::Status ConditionalPutClient::Failure(const std::string& what, const std::
                : fmt::format("The bucket is in region {}: set AWS_REGION={}.",
                              r.bucket_region, r.bucket_region);
   } else if (code == "AccessDenied" || r.status == 403) {
-    hint = "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and that "
-           "the bucket policy allows s3:GetObject and s3:PutObject.";
+    hint =
+        "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and that "
+        "the bucket policy allows s3:GetObject and s3:PutObject.";
   } else if (r.status >= 500 || r.status == 429) {
     hint = "The storage service is unavailable or throttling: retry later.";
   } else {
@@ -271,7 +286,8 @@ arrow::Status ConditionalPutClient::Failure(const std::string& what, const std::
                            r.status, detail, hint));
 }
 
-arrow::Result<ConditionalPutClient::Object> ConditionalPutClient::Get(const std::string& key) {
+arrow::Result<ConditionalPutClient::Object> ConditionalPutClient::Get(
+    const std::string& key) {
   ARROW_ASSIGN_OR_RAISE(auto r, Send("GET", key, nullptr, ""));
   Object obj;
   if (r.curl_code == CURLE_OK && r.status == 200) {
@@ -282,7 +298,8 @@ arrow::Result<ConditionalPutClient::Object> ConditionalPutClient::Get(const std:
   }
   // A 404 for a missing bucket is an error, not an empty state.
   std::string code = r.code();
-  if (r.curl_code == CURLE_OK && r.status == 404 && (code.empty() || code == "NoSuchKey")) {
+  if (r.curl_code == CURLE_OK && r.status == 404 &&
+      (code.empty() || code == "NoSuchKey")) {
     return obj;
   }
   return Failure("read", key, r);
@@ -305,10 +322,11 @@ arrow::Result<ConditionalPutClient::Outcome> ConditionalPutClient::Put(
     if (r.status == 501) {
       ARROW_ASSIGN_OR_RAISE(r, Send("PUT", key, &body, ""));
       if (r.curl_code == CURLE_OK && r.status / 100 == 2) {
-        LogWarning("the S3 server does not support conditional writes ({}); wrote {} "
-                   "unconditionally, so concurrent runs on this location are not protected "
-                   "against each other",
-                   code.empty() ? "HTTP 501" : code, Describe(key));
+        LogWarning(
+            "the S3 server does not support conditional writes ({}); wrote {} "
+            "unconditionally, so concurrent runs on this location are not protected "
+            "against each other",
+            code.empty() ? "HTTP 501" : code, Describe(key));
         return Outcome::kDone;
       }
     }

@@ -14,8 +14,9 @@ namespace pgtide::storage {
 /// Not thread-safe in the sense of sharing one instance; create one per caller.
 class ConditionalPutClient {
  public:
-  /// `options` are the store's S3Options: endpoint_override ("127.0.0.1:5000", path-style)
-  /// or AWS (virtual-host style), scheme, region, and the default-chain credentials.
+  /// `options` are the store's S3Options: endpoint_override ("127.0.0.1:5000",
+  /// path-style) or AWS (virtual-host style), scheme, region, and the default-chain
+  /// credentials.
   ConditionalPutClient(const arrow::fs::S3Options& options, std::string bucket);
 
   struct Object {
@@ -28,9 +29,9 @@ class ConditionalPutClient {
   /// GET the object; exists=false on 404 NoSuchKey.
   arrow::Result<Object> Get(const std::string& key);
 
-  /// PUT with `If-Match: <etag>` when if_match_etag is non-empty, else `If-None-Match: *`.
-  /// kConflict on 412/409 (or 404 when the object vanished): re-read and retry.
-  /// A server answering 501 to the condition gets one unconditional PUT and a warning.
+  /// PUT with `If-Match: <etag>` when if_match_etag is non-empty, else `If-None-Match:
+  /// *`. kConflict on 412/409 (or 404 when the object vanished): re-read and retry. A
+  /// server answering 501 to the condition gets one unconditional PUT and a warning.
   arrow::Result<Outcome> Put(const std::string& key, const std::string& body,
                              const std::string& if_match_etag);
 
@@ -38,11 +39,14 @@ class ConditionalPutClient {
   struct Response;
   arrow::Result<Response> Send(const std::string& method, const std::string& key,
                                const std::string* body, const std::string& condition);
-  /// The kStorageUnavailable error for a failed request: object, status, S3 code and a hint.
+  /// The kStorageUnavailable error for a failed request: object, status, S3 code and a
+  /// hint.
   arrow::Status Failure(const std::string& what, const std::string& key,
                         const Response& r) const;
   std::string Url(const std::string& key) const;
-  std::string Describe(const std::string& key) const { return "s3://" + bucket_ + "/" + key; }
+  std::string Describe(const std::string& key) const {
+    return "s3://" + bucket_ + "/" + key;
+  }
 
   arrow::fs::S3Options options_;
   std::string bucket_;

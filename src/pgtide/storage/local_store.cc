@@ -20,12 +20,13 @@ namespace fsys = std::filesystem;
 namespace {
 
 arrow::Status ErrnoError(const std::string& what, const std::string& path) {
-  return StorageError(arrow::Status::IOError(std::strerror(errno), errno == ENOSPC ? " (ENOSPC)" : ""),
-                      fmt::format("{} {}", what, path));
+  return StorageError(
+      arrow::Status::IOError(std::strerror(errno), errno == ENOSPC ? " (ENOSPC)" : ""),
+      fmt::format("{} {}", what, path));
 }
 
-// rename(2) is atomic within a file system; the fsyncs make the new name durable before the
-// state file can point past it.
+// rename(2) is atomic within a file system; the fsyncs make the new name durable before
+// the state file can point past it.
 arrow::Status SyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
   if (fd < 0) return ErrnoError("open", path);
@@ -55,14 +56,17 @@ class LocalStore : public ObjectStore {
       return ErrnoError("create folder", target.parent_path().string());
     }
     // A leading dot hides the file from dataset readers until it is renamed.
-    return (target.parent_path() / ("." + target.filename().string() + ".tmp-" + RandomHex(8)))
+    return (target.parent_path() /
+            ("." + target.filename().string() + ".tmp-" + RandomHex(8)))
         .string();
   }
 
-  arrow::Status Publish(const std::string& staging_path, const std::string& rel) override {
+  arrow::Status Publish(const std::string& staging_path,
+                        const std::string& rel) override {
     ARROW_RETURN_NOT_OK(SyncPath(staging_path, false));
     std::string target = Full(rel);
-    if (::rename(staging_path.c_str(), target.c_str()) != 0) return ErrnoError("rename to", target);
+    if (::rename(staging_path.c_str(), target.c_str()) != 0)
+      return ErrnoError("rename to", target);
     return SyncPath(fsys::path(target).parent_path().string(), true);
   }
 

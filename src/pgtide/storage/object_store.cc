@@ -1,7 +1,7 @@
 #include "pgtide/storage/object_store.h"
 
-#include <arrow/filesystem/s3fs.h>
 #include <arrow/buffer.h>
+#include <arrow/filesystem/s3fs.h>
 #include <arrow/io/interfaces.h>
 #include <fmt/format.h>
 
@@ -14,13 +14,14 @@
 namespace pgtide::storage {
 
 arrow::Result<std::shared_ptr<ObjectStore>> ObjectStore::Open(const std::string& location,
-                                                             const S3Settings& s3) {
+                                                              const S3Settings& s3) {
   if (location.empty()) return Error(ExitCode::kUsage, "empty storage location");
   if (location.rfind("s3://", 0) == 0) return OpenS3Store(location, s3);
   if (location.find("://") != std::string::npos) {
     return Error(ExitCode::kUsage,
                  fmt::format("unsupported location \"{}\"\nHINT: use a local folder or "
-                             "s3://bucket/prefix", location));
+                             "s3://bucket/prefix",
+                             location));
   }
   return OpenLocalStore(location);
 }
@@ -39,7 +40,8 @@ void ObjectStore::DiscardStaged(const std::string& staging_path) {
   std::filesystem::remove(staging_path, ec);
 }
 
-arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(const std::string& rel_dir) {
+arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
+    const std::string& rel_dir) {
   arrow::fs::FileSelector sel;
   sel.base_dir = Full(rel_dir);
   sel.recursive = true;
@@ -83,7 +85,8 @@ arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
   if (ExitCodeOf(st) != ExitCode::kInternal) return st;
   std::string msg = st.message();
   std::string lower = msg;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
   std::string hint = "Check that the location exists and that this user may write to it.";
   if (has("enospc") || has("no space")) {
@@ -91,9 +94,11 @@ arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
   } else if (has("nosuchbucket") || has("bucket does not exist")) {
     hint = "The bucket does not exist: create it or fix the s3:// location.";
   } else if (has("access denied") || has("access_denied") || has("accessdenied") ||
-             has("forbidden") || has("invalidaccesskeyid") || has("signaturedoesnotmatch")) {
-    hint = "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the "
-           "bucket policy.";
+             has("forbidden") || has("invalidaccesskeyid") ||
+             has("signaturedoesnotmatch")) {
+    hint =
+        "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the "
+        "bucket policy.";
   } else if (has("connect") || has("couldn't") || has("timed out") || has("resolve")) {
     hint = "The endpoint cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL.";
   }

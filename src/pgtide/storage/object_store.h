@@ -13,18 +13,19 @@ namespace pgtide::storage {
 
 /// S3 settings that do not belong in a location URI.
 struct S3Settings {
-  /// "http://127.0.0.1:9000" or "https://s3.example.com"; empty means AWS_ENDPOINT_URL_S3,
-  /// AWS_ENDPOINT_URL, then AWS itself.
+  /// "http://127.0.0.1:9000" or "https://s3.example.com"; empty means
+  /// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then AWS itself.
   std::string endpoint;
-  std::string region;  // empty: AWS_REGION / AWS_DEFAULT_REGION / the profile, else us-east-1
+  std::string
+      region;  // empty: AWS_REGION / AWS_DEFAULT_REGION / the profile, else us-east-1
 };
 
 /// A folder or an S3 prefix holding the lake, the state file or the logs, behind one
 /// interface built on arrow::fs. Paths given to its methods are relative to the root.
 ///
-/// Visibility contract: a data file appears whole or not at all. Files are first written to
-/// a local staging path and then published: a rename within the folder (local) or one PUT
-/// or completed multipart upload (S3).
+/// Visibility contract: a data file appears whole or not at all. Files are first written
+/// to a local staging path and then published: a rename within the folder (local) or one
+/// PUT or completed multipart upload (S3).
 class ObjectStore {
  public:
   static arrow::Result<std::shared_ptr<ObjectStore>> Open(const std::string& location,
@@ -38,7 +39,8 @@ class ObjectStore {
 
   /// A local path to write the file that will become `rel`, and the publish step.
   virtual arrow::Result<std::string> StagingPath(const std::string& rel) = 0;
-  virtual arrow::Status Publish(const std::string& staging_path, const std::string& rel) = 0;
+  virtual arrow::Status Publish(const std::string& staging_path,
+                                const std::string& rel) = 0;
   /// Removes a staged file that will not be published (a failed table).
   void DiscardStaged(const std::string& staging_path);
 
@@ -48,12 +50,15 @@ class ObjectStore {
   /// Reads a whole small file; nullopt when it does not exist.
   arrow::Result<std::optional<std::string>> ReadSmall(const std::string& rel);
   /// Writes a small file so it appears whole (a log, a summary, a sidecar).
-  virtual arrow::Status WriteSmall(const std::string& rel, const std::string& content) = 0;
+  virtual arrow::Status WriteSmall(const std::string& rel,
+                                   const std::string& content) = 0;
 
-  /// Read-modify-write of a small file that several runs may update at once: `mutate` gets
-  /// the current content (nullopt when absent) and returns the new one. Local stores hold an
-  /// exclusive lock; S3 uses conditional PUTs and calls `mutate` again after a conflict.
-  using Mutator = std::function<arrow::Result<std::string>(const std::optional<std::string>&)>;
+  /// Read-modify-write of a small file that several runs may update at once: `mutate`
+  /// gets the current content (nullopt when absent) and returns the new one. Local stores
+  /// hold an exclusive lock; S3 uses conditional PUTs and calls `mutate` again after a
+  /// conflict.
+  using Mutator =
+      std::function<arrow::Result<std::string>(const std::optional<std::string>&)>;
   virtual arrow::Status Update(const std::string& rel, const Mutator& mutate) = 0;
 
   /// Checks early that the location can be written, so a run fails before reading data.
@@ -62,7 +67,7 @@ class ObjectStore {
  protected:
   std::string Full(const std::string& rel) const;
   std::shared_ptr<arrow::fs::FileSystem> fs_;
-  std::string root_;       // the root in fs_ terms: "/abs/dir" or "bucket/prefix"
+  std::string root_;  // the root in fs_ terms: "/abs/dir" or "bucket/prefix"
   std::string location_;
   bool is_s3_ = false;
 };

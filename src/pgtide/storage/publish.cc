@@ -8,9 +8,10 @@ namespace pgtide::storage {
 
 constexpr size_t kPublishThreads = 8;
 
-std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files) {
-  // Measured on 1M rows in 35 partitions: fsyncs one after another took 0.28 s, a third of
-  // the table's time.
+std::vector<arrow::Status> PublishFiles(ObjectStore* store,
+                                        const std::vector<StagedFile>& files) {
+  // Measured on 1M rows in 35 partitions: fsyncs one after another took 0.28 s, a third
+  // of the table's time.
   std::vector<arrow::Status> results(files.size());
   std::atomic<size_t> next{0};
   auto publish = [&] {

@@ -23,10 +23,11 @@ struct StagedFile {
   WrittenFile file;
 };
 
-/// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a rename
-/// locally, a PUT or multipart upload on S3). Returns one status per file; a file that
-/// failed is discarded, one that was published stays (the next run's sweep removes it if
-/// its table is not committed).
-std::vector<arrow::Status> PublishFiles(ObjectStore* store, const std::vector<StagedFile>& files);
+/// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a
+/// rename locally, a PUT or multipart upload on S3). Returns one status per file; a file
+/// that failed is discarded, one that was published stays (the next run's sweep removes
+/// it if its table is not committed).
+std::vector<arrow::Status> PublishFiles(ObjectStore* store,
+                                        const std::vector<StagedFile>& files);
 
 }  // namespace pgtide::storage

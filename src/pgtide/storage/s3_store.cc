@@ -48,8 +48,10 @@ class S3Store : public ObjectStore {
     std::string rest = uri.substr(5);
     while (!rest.empty() && rest.back() == '/') rest.pop_back();
     if (rest.empty() || rest.find('?') != std::string::npos) {
-      return Error(ExitCode::kUsage, fmt::format("bad S3 location \"{}\"\nHINT: write it as "
-                                                 "s3://bucket/prefix", uri));
+      return Error(ExitCode::kUsage,
+                   fmt::format("bad S3 location \"{}\"\nHINT: write it as "
+                               "s3://bucket/prefix",
+                               uri));
     }
     root_ = rest;
     location_ = "s3://" + rest;
@@ -61,7 +63,8 @@ class S3Store : public ObjectStore {
     if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL_S3");
     if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
     if (!endpoint.empty()) {
-      // Local servers (MinIO, moto, Ceph) want path-style addressing and often plain http.
+      // Local servers (MinIO, moto, Ceph) want path-style addressing and often plain
+      // http.
       std::string host = endpoint;
       if (host.rfind("http://", 0) == 0) {
         options_.scheme = "http";
@@ -100,13 +103,15 @@ class S3Store : public ObjectStore {
   arrow::Result<std::string> StagingPath(const std::string& rel) override {
     std::error_code ec;
     fsys::create_directories(staging_dir_, ec);
-    if (ec) return StorageError(arrow::Status::IOError(ec.message()), "create " + staging_dir_);
+    if (ec)
+      return StorageError(arrow::Status::IOError(ec.message()), "create " + staging_dir_);
     return staging_dir_ + "/" + RandomHex(16) + ".parquet";
   }
 
   // Arrow's S3 output stream uploads in parts while it is written and completes the
   // multipart upload (or does one PUT) on Close: the object appears whole or not at all.
-  arrow::Status Publish(const std::string& staging_path, const std::string& rel) override {
+  arrow::Status Publish(const std::string& staging_path,
+                        const std::string& rel) override {
     auto st = Upload(staging_path, rel);
     DiscardStaged(staging_path);
     return st.ok() ? st : StorageError(st, "upload " + Describe(rel));
@@ -115,7 +120,8 @@ class S3Store : public ObjectStore {
   arrow::Status WriteSmall(const std::string& rel, const std::string& content) override {
     auto st = [&]() -> arrow::Status {
       ARROW_ASSIGN_OR_RAISE(auto out, fs_->OpenOutputStream(Full(rel)));
-      ARROW_RETURN_NOT_OK(out->Write(content.data(), static_cast<int64_t>(content.size())));
+      ARROW_RETURN_NOT_OK(
+          out->Write(content.data(), static_cast<int64_t>(content.size())));
       return out->Close();
     }();
     return st.ok() ? st : StorageError(st, "write " + Describe(rel));
@@ -129,13 +135,17 @@ class S3Store : public ObjectStore {
       std::optional<std::string> body;
       if (current.exists) body = current.body;
       ARROW_ASSIGN_OR_RAISE(auto next, mutate(body));
-      ARROW_ASSIGN_OR_RAISE(auto outcome, client.Put(key, next, current.exists ? current.etag : ""));
+      ARROW_ASSIGN_OR_RAISE(auto outcome,
+                            client.Put(key, next, current.exists ? current.etag : ""));
       if (outcome == ConditionalPutClient::Outcome::kDone) return arrow::Status::OK();
-      LogInfo("state object {} changed under us (another run committed); merging and retrying",
-              Describe(rel));
+      LogInfo(
+          "state object {} changed under us (another run committed); merging and "
+          "retrying",
+          Describe(rel));
     }
     return Error(ExitCode::kState, fmt::format("could not update {}: too many concurrent "
-                                               "changes", Describe(rel)));
+                                               "changes",
+                                               Describe(rel)));
   }
 
   arrow::Status CheckWritable() override {
@@ -165,7 +175,7 @@ class S3Store : public ObjectStore {
 }  // namespace
 
 arrow::Result<std::shared_ptr<ObjectStore>> OpenS3Store(const std::string& uri,
-                                                       const S3Settings& settings) {
+                                                        const S3Settings& settings) {
   auto store = std::make_shared<S3Store>();
   ARROW_RETURN_NOT_OK(store->Init(uri, settings));
   return store;

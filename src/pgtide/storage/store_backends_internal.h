@@ -9,6 +9,6 @@ namespace pgtide::storage {
 
 arrow::Result<std::shared_ptr<ObjectStore>> OpenLocalStore(const std::string& folder);
 arrow::Result<std::shared_ptr<ObjectStore>> OpenS3Store(const std::string& uri,
-                                                       const S3Settings& settings);
+                                                        const S3Settings& settings);
 
 }  // namespace pgtide::storage
