@@ -138,6 +138,10 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
         "pg_read_all_stats TO the pgtide role",
         name, window.hidden_sessions);
   }
+  if (!window.oldest_xact_start.empty()) {
+    LogDebug("table {}: horizon {} (oldest open transaction started {})", name,
+             window.horizon_text, window.oldest_xact_start);
+  }
   std::unique_ptr<state::BoundaryTracker> tracker;
   if (plan.cursor_index >= 0) {
     std::vector<RowHash> previous;

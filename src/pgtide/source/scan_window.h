@@ -34,7 +34,7 @@ struct ScanWindow {
   /// Sessions whose transactions this role cannot see (needs pg_read_all_stats).
   int64_t hidden_sessions = 0;
   std::string
-      oldest_xact_start;  // for the log, when a long transaction holds the horizon
+      oldest_xact_start;  // logged (debug) with the horizon it holds
 };
 
 /// What a scan of one table starts from.
