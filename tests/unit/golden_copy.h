@@ -1,7 +1,8 @@
 #pragma once
 
-// Loads a golden binary COPY stream (captured by golden/make_golden.sh) and cuts it into the
-// CopyData messages the server sends: header + first tuple, one tuple each, the trailer.
+// Loads a golden binary COPY stream (captured by golden/make_golden.sh) and cuts it into
+// the CopyData messages the server sends: header + first tuple, one tuple each, the
+// trailer.
 
 #include <arrow/api.h>
 #include <arrow/json/from_string.h>
@@ -18,7 +19,8 @@
 namespace pgtide::testing {
 
 inline std::string ReadGolden(const std::string& name) {
-  std::ifstream in(std::string(PGTIDE_GOLDEN_DIR) + "/" + name + ".bin", std::ios::binary);
+  std::ifstream in(std::string(PGTIDE_GOLDEN_DIR) + "/" + name + ".bin",
+                   std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -46,8 +48,8 @@ inline std::vector<std::string> SplitMessages(const std::string& s) {
 
 /// Decodes a golden stream with the given column plans into one record batch.
 inline std::shared_ptr<arrow::RecordBatch> DecodeGolden(
-    const std::string& name, const std::vector<source::ColumnPlan>& plans, int cursor = -1,
-    source::DecodedBatch* raw = nullptr) {
+    const std::string& name, const std::vector<source::ColumnPlan>& plans,
+    int cursor = -1, source::DecodedBatch* raw = nullptr) {
   auto decoder = source::CopyDecoder::Make(plans, cursor, arrow::default_memory_pool());
   EXPECT_TRUE(decoder.ok()) << decoder.status().ToString();
   for (const auto& m : SplitMessages(ReadGolden(name))) {
@@ -57,13 +59,14 @@ inline std::shared_ptr<arrow::RecordBatch> DecodeGolden(
   }
   auto batch = (*decoder)->Flush();
   EXPECT_TRUE(batch.ok());
-  EXPECT_TRUE(batch->batch->ValidateFull().ok()) << batch->batch->ValidateFull().ToString();
+  EXPECT_TRUE(batch->batch->ValidateFull().ok())
+      << batch->batch->ValidateFull().ToString();
   if (raw) *raw = *batch;
   return batch->batch;
 }
 
-inline std::shared_ptr<arrow::Array> FromJson(const std::shared_ptr<arrow::DataType>& type,
-                                              const std::string& json) {
+inline std::shared_ptr<arrow::Array> FromJson(
+    const std::shared_ptr<arrow::DataType>& type, const std::string& json) {
   return *arrow::json::ArrayFromJSONString(type, json);
 }
 

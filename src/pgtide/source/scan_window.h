@@ -33,8 +33,7 @@ struct ScanWindow {
   std::optional<int64_t> clock_raw;
   /// Sessions whose transactions this role cannot see (needs pg_read_all_stats).
   int64_t hidden_sessions = 0;
-  std::string
-      oldest_xact_start;  // logged (debug) with the horizon it holds
+  std::string oldest_xact_start;  // logged (debug) with the horizon it holds
 };
 
 /// What a scan of one table starts from.
