@@ -25,7 +25,7 @@ unit-test: build
 
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps $(ASAN_DIR)/build.ninja
-	cmake --build $(ASAN_DIR) --target pgtide_unit_tests
+	cmake --build $(ASAN_DIR) --target pgtide_unit_tests pgtide_iceberg_tests
 	ASAN_OPTIONS=detect_leaks=0 ctest --test-dir $(ASAN_DIR) --output-on-failure
 
 # End-to-end: a real PostgreSQL and a real S3-compatible server, started by the tests.

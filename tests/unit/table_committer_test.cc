@@ -19,12 +19,12 @@ namespace {
 class MemoryCommit : public TableCommitTarget {
  public:
   std::vector<arrow::Status> Commit(std::vector<TableChange>& changes) override {
-    std::lock_guard<std::mutex> lock(mu);
-    if (block_first) {
-      // Hold the first group so the next tables queue up behind it.
-      block_first = false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (groups.empty()) {
+      // Hold the first group until the test has queued the next tables behind it.
+      entered.set_value();
+      release.wait();
     }
+    std::lock_guard<std::mutex> lock(mu);
     groups.push_back(changes.size());
     std::vector<arrow::Status> out;
     for (auto& c : changes) {
@@ -39,7 +39,8 @@ class MemoryCommit : public TableCommitTarget {
     return out;
   }
   std::mutex mu;
-  bool block_first = true;
+  std::promise<void> entered;
+  std::shared_future<void> release;
   std::vector<size_t> groups;
   std::map<std::string, state::TableState> lines;
   std::map<std::string, size_t> files;
@@ -51,6 +52,9 @@ TEST(TableCommitter, CommitsWaitingTablesAsOneGroup) {
   auto store = storage::ObjectStore::Open(dir.string()).ValueOrDie();
   auto schema = arrow::schema({arrow::field("id", arrow::int64())});
   MemoryCommit target;
+  std::promise<void> release;
+  target.release = release.get_future().share();
+  auto entered = target.entered.get_future();
   std::vector<TablePlan> plans(4);
   std::vector<TableResult> results(4);
   std::vector<size_t> done;
@@ -65,6 +69,7 @@ TEST(TableCommitter, CommitsWaitingTablesAsOneGroup) {
                         .ValueOrDie();
       auto t = std::make_unique<StagedTable>();
       t->index = i;
+      t->start = std::chrono::steady_clock::now();
       t->plan = &plans[i];
       t->result = &results[i];
       t->pipe = std::make_unique<PartitionedWriterPipe>(std::move(writer),
@@ -79,11 +84,13 @@ TEST(TableCommitter, CommitsWaitingTablesAsOneGroup) {
       line.table_name = t->change.table;
       t->change.line = line;
       futures.push_back(committer.Submit(std::move(t)));
+      if (i == 0) entered.wait();  // the first table is inside Commit now
     }
+    release.set_value();
     for (auto& f : futures) f.wait();
   }
-  // The first table went alone (the target held it); the other three waited and went
-  // together.
+  // The first table went alone (the target held it); the other three queued behind it and
+  // went together.
   ASSERT_EQ(target.groups, (std::vector<size_t>{1, 3}));
   EXPECT_EQ(done, (std::vector<size_t>{0, 1, 2, 3}));
   EXPECT_EQ(target.lines.size(), 3u);
