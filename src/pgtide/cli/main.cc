@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "pgtide/cli/commands.h"
+#include "pgtide/cli/glue_arguments.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/storage/object_store.h"
 
@@ -42,8 +43,12 @@ int main(int argc, char** argv) {
   auto* plan =
       app.add_subcommand("plan", "Print what a run would do, without writing anything");
   pgtide::cli::AddRunOptions(plan, &plan_values);
+  auto split = pgtide::cli::SplitGlueArguments(argc, argv);
+  std::vector<const char*> kept;
+  for (const auto& a : split.kept) kept.push_back(a.c_str());
+  run_values.ignored_arguments = plan_values.ignored_arguments = split.ignored;
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(kept.size()), kept.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(ExitCode::kUsage);

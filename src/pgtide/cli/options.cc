@@ -1,11 +1,15 @@
 #include "pgtide/cli/options.h"
 
+#include <arrow/util/compression.h>
 #include <fmt/format.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "pgtide/cli/job_config.h"
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
 
 namespace pgtide::cli {
 
@@ -32,7 +36,8 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
          "--cursor-column", r.cursor_column,
          "Column whose values mark changed rows (timestamptz, timestamp, date or an "
          "integer version)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([&r](const std::string&) { r.cursor_column_explicit = true; });
   cmd->add_option("--output,--s3_output_path", r.output,
                   "Lake location: a folder or s3://bucket/prefix")
       ->envname("PGTIDE_OUTPUT");
@@ -57,7 +62,8 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->check(CLI::IsMember({"zstd", "snappy", "gzip", "lz4", "brotli", "none"}))
       ->capture_default_str();
   cmd->add_option("--compression-level", v->compression_level,
-                  "Codec level (default: the codec's own)");
+                  "Codec level (default: the codec's own)")
+      ->each([v](const std::string&) { v->compression_level_set = true; });
   cmd->add_option("--row-group-rows", r.writer.row_group_rows,
                   "Target rows per row group")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 30))
@@ -80,11 +86,20 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "S3 region [default: AWS_REGION, us-east-1]");
   cmd->add_option(
       "--config", v->config_file,
-      "JSON file of per-table overrides: {\"tables\": {\"schema.table\": "
-      "{\"cursor_column\": ..., \"load_type\": \"full\"|\"cdc\", \"skip\": true}}}");
+      "Job file of per-table overrides, JSON, YAML (.yaml/.yml) or TOML (.toml): "
+      "{\"tables\": {\"schema.table\": {\"cursor_column\": ..., \"load_type\": "
+      "\"full\"|\"cdc\", \"skip\": true, \"missing_cursor\": ...}}}; validated "
+      "strictly");
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   cmd->add_flag("--no-progress", v->no_progress, "No progress line even on a terminal");
+
+  // --- Validation before loading (issue 12, items 5 and 6) ---
+  cmd->add_option("--missing-cursor", r.missing_cursor,
+                  "A cdc run's tables without the cursor column: reload (in full, "
+                  "warned), skip, or fail (exit 2 before loading)")
+      ->check(CLI::IsMember({"reload", "skip", "fail"}))
+      ->capture_default_str();
 }
 
 static std::string JoinLocation(const std::string& base, const std::string& rel) {
@@ -94,36 +109,46 @@ static std::string JoinLocation(const std::string& base, const std::string& rel)
 }
 
 static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Error(ExitCode::kUsage, fmt::format("could not read config file {}", path));
+    return Error(ErrorClass::kConfig,
+                 fmt::format("could not read config file {}\nHINT: Check the path given "
+                             "to --config",
+                             path));
   }
-  try {
-    auto j = nlohmann::json::parse(in);
-    if (!j.contains("tables")) return arrow::Status::OK();
-    for (auto& [name, t] : j["tables"].items()) {
-      job::TableOverride o;
-      o.cursor_column = t.value("cursor_column", "");
-      o.load_type = t.value("load_type", "");
-      o.skip = t.value("skip", false);
-      if (!o.load_type.empty() && o.load_type != "full" && o.load_type != "cdc") {
-        return Error(
-            ExitCode::kUsage,
-            fmt::format("config file {}: table {}: load_type must be \"full\" or "
-                        "\"cdc\"",
-                        path, name));
-      }
-      r->overrides[name] = o;
-    }
-  } catch (const std::exception& e) {
-    return Error(ExitCode::kUsage,
-                 fmt::format("config file {} is not valid: {}", path, e.what()));
+  std::stringstream text;
+  text << in.rdbuf();
+  ARROW_ASSIGN_OR_RAISE(r->overrides,
+                        ParseJobConfig(text.str(), ConfigFormatOf(path), path));
+  return arrow::Status::OK();
+}
+
+/// The level is checked against the codec Arrow will use, before any table is read.
+static arrow::Status CheckCompressionLevel(const CliValues& v,
+                                           arrow::Compression::type codec) {
+  if (!v.compression_level_set) return arrow::Status::OK();
+  auto lo = arrow::util::Codec::MinimumCompressionLevel(codec);
+  auto hi = arrow::util::Codec::MaximumCompressionLevel(codec);
+  if (!lo.ok() || !hi.ok()) {
+    return Error(
+        ErrorClass::kUsage,
+        fmt::format("--compression-level {}: the {} codec has no levels\nHINT: "
+                    "Drop --compression-level or choose zstd, gzip, brotli or lz4",
+                    v.compression_level, v.compression));
+  }
+  if (v.compression_level < *lo || v.compression_level > *hi) {
+    return Error(ErrorClass::kUsage,
+                 fmt::format("--compression-level {} is out of range for {}\nHINT: Use "
+                             "a level from {} to {}",
+                             v.compression_level, v.compression, *lo, *hi));
   }
   return arrow::Status::OK();
 }
 
 arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   auto& r = v->run;
+  for (const auto& a : v->ignored_arguments)
+    LogDebug("ignoring {}, an argument of the AWS Glue runtime", a);
   if (r.discover.schemas.empty()) r.discover.schemas = {"public"};
   r.load_type = v->load_type == "full" ? job::LoadType::kFull : job::LoadType::kCdc;
   if (output_required && r.output.empty()) {
@@ -142,7 +167,8 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
       {"gzip", arrow::Compression::GZIP},     {"lz4", arrow::Compression::LZ4_FRAME},
       {"brotli", arrow::Compression::BROTLI}, {"none", arrow::Compression::UNCOMPRESSED}};
   r.writer.compression = codecs.at(v->compression);
-  if (v->compression_level >= 0) r.writer.compression_level = v->compression_level;
+  ARROW_RETURN_NOT_OK(CheckCompressionLevel(*v, r.writer.compression));
+  if (v->compression_level_set) r.writer.compression_level = v->compression_level;
   r.writer.memory_budget_bytes = v->memory_limit_mb << 20;
   if (!v->config_file.empty()) ARROW_RETURN_NOT_OK(LoadConfig(v->config_file, &r));
   return arrow::Status::OK();

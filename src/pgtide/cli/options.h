@@ -13,10 +13,12 @@ struct CliValues {
   std::string load_type = "cdc";
   std::string compression = "zstd";
   int compression_level = -1;
+  bool compression_level_set = false;
   int64_t memory_limit_mb = 64;
   std::string config_file;
   bool verbose = false;
   bool no_progress = false;
+  std::vector<std::string> ignored_arguments;  // the Glue runtime's (glue_arguments.h)
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

@@ -36,6 +36,15 @@ std::string EncodePathSegment(std::string_view name) {
   return out;
 }
 
+static std::string KeyPart(std::string_view part) {
+  if (part.find_first_of(".\"") == std::string_view::npos) return std::string(part);
+  return QuoteIdent(part);
+}
+
+std::string TableKey(std::string_view schema, std::string_view table) {
+  return KeyPart(schema) + "." + KeyPart(table);
+}
+
 static bool GlobMatchAt(std::string_view p, std::string_view t) {
   size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;
   while (ti < t.size()) {

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "pgtide/common/log.h"
+#include "pgtide/job/value_checks.h"
 
 namespace pgtide::job {
 
@@ -29,8 +30,14 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
     ARROW_RETURN_NOT_OK(p.output->CheckWritable());
     if (p.state) ARROW_RETURN_NOT_OK(p.state->CheckWritable());
   }
-  ARROW_ASSIGN_OR_RAISE(auto tables, source::DiscoverTables(p.conn.get(), opts.discover));
-  ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(tables, p.stored, opts));
+  std::vector<source::TableName> every_table;
+  ARROW_ASSIGN_OR_RAISE(
+      auto tables, source::DiscoverTables(p.conn.get(), opts.discover, &every_table));
+  ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(tables, p.stored, opts, &every_table));
+  // Every value is judged before the first table, so that a mistake fails the run (exit
+  // 2 or 4) instead of every table (exit 1), and `plan` reports it too.
+  ARROW_RETURN_NOT_OK(CheckOptionValues(p.conn.get(), opts, p.plans));
+  ARROW_RETURN_NOT_OK(CheckStoredMarks(p.conn.get(), opts, &p.plans));
   if (for_run && p.plans.empty()) {
     LogWarning("no table matched: schemas {}, include {}, exclude {}",
                fmt::join(opts.discover.schemas, ","),

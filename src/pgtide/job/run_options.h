@@ -20,6 +20,7 @@ struct TableOverride {
   std::string cursor_column;  // "" = the run's
   std::string load_type;      // "", "full" or "cdc"
   bool skip = false;
+  std::string missing_cursor;  // "" = the run's; "reload", "skip" or "fail"
 };
 
 /// Everything a run needs, after flags, aliases, config file and environment are merged.
@@ -28,6 +29,12 @@ struct RunOptions {
   source::DiscoverOptions discover;
   LoadType load_type = LoadType::kCdc;
   std::string cursor_column = "updated_at";
+  /// --cursor-column was given: a name that no selected table has is then a typo (exit
+  /// 2), not a database without cursors.
+  bool cursor_column_explicit = false;
+  /// What a cdc run does with a table that lacks its cursor column: "reload" it in full
+  /// (warned), "skip" it, or "fail" before loading anything.
+  std::string missing_cursor = "reload";
   std::string output;      // folder or s3:// prefix of the lake
   std::string state;       // max_timestamps.csv location
   std::string log_folder;  // where the run log and summary go

@@ -213,6 +213,17 @@ arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
     in.boundary = tracker->TakeBoundary();
     in.final_threshold = tracker->final_threshold();
   }
+  if (plan.resume_ahead && plan.stored && !in.full_load && IsTemporal(plan.cursor_kind)) {
+    // The stored point (resume_from, or the original job's exclusive max_updated_at).
+    const auto& st = *plan.stored;
+    const std::string& point =
+        st.resume_from.empty() ? st.max_updated_at : st.resume_from;
+    ARROW_ASSIGN_OR_RAISE(
+        auto ahead, conn_->Exec(fmt::format("SELECT ($1::{0} > $2::{0})::text",
+                                            source::CursorSqlType(plan.cursor_kind)),
+                                {point, window.horizon_text}));
+    in.keep_resume_point = ahead.Text(0, 0) == "true";
+  }
   auto greatest = [this](const std::string& type, const std::string& a,
                          const std::string& b) -> arrow::Result<std::string> {
     ARROW_ASSIGN_OR_RAISE(
@@ -221,6 +232,9 @@ arrow::Status TableLoader::DecideNextLine(const TablePlan& plan,
     return g.Text(0, 0);
   };
   ARROW_ASSIGN_OR_RAISE(staged->change.line, state::NextStateLine(in, greatest));
+  if (staged->change.line && plan.stored && plan.stored->table_name != name) {
+    staged->change.line->replaces = plan.stored->table_name;  // the original job's form
+  }
   if (staged->change.line) {
     if (in.has_cursor) {
       r->new_mark = staged->change.line->max_updated_at;

@@ -28,12 +28,19 @@ struct TablePlan {
   std::string table_dir;  // <schema>/<table>, path-encoded, relative to the output
   sink::DatePartitioning partitioning;
   std::vector<std::string> warnings;
+  /// The stored resume point is beyond the database clock (job/mark_check.h): the scan
+  /// starts from it anyway and the line keeps it until the clock passes it.
+  bool resume_ahead = false;
 };
 
-/// Plans every discovered table against the stored state. Errors (exit kUsage) for a
-/// cursor column named in the config that a table lacks, or of an unsupported type.
+/// Plans every discovered table against the stored state. Errors (exit 2) for a
+/// cursor column named in the config that a table lacks, or of an unsupported type; a
+/// --cursor-column that no selected table has; a job file naming a table that is not in
+/// `every_table` (the schemas' tables before --include/--exclude; default: `tables`); and
+/// tables without their cursor under missing_cursor "fail".
 arrow::Result<std::vector<TablePlan>> PlanTables(
     const std::vector<source::TableInfo>& tables, const state::StateFile& state,
-    const RunOptions& options);
+    const RunOptions& options,
+    const std::vector<source::TableName>* every_table = nullptr);
 
 }  // namespace pgtide::job

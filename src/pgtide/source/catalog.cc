@@ -6,8 +6,11 @@
 
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
+#include "pgtide/source/table_filter.h"
 
 namespace pgtide::source {
+
+std::string TableInfo::qualified_name() const { return TableKey(schema, name); }
 
 int TableInfo::FindColumn(const std::string& column) const {
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -30,8 +33,9 @@ static std::string PgTextArray(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
-                                                     const DiscoverOptions& options) {
+arrow::Result<std::vector<TableInfo>> DiscoverTables(
+    Connection* conn, const DiscoverOptions& options,
+    std::vector<TableName>* every_table) {
   ARROW_ASSIGN_OR_RAISE(
       auto known,
       conn->Exec("SELECT s FROM unnest($1::text[]) AS s "
@@ -57,17 +61,18 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
        AND n.nspname = ANY($1::text[])
      ORDER BY 1, 2)SQL",
                                                 {PgTextArray(options.schemas)}));
+  std::vector<TableName> names;
+  for (int i = 0; i < tables.rows(); ++i)
+    names.push_back({tables.Text(i, 0), tables.Text(i, 1)});
+  ARROW_ASSIGN_OR_RAISE(auto selected, SelectTables(names, options));
+  if (every_table) *every_table = names;
   std::vector<TableInfo> out;
   std::map<uint32_t, size_t> by_oid;
-  for (int i = 0; i < tables.rows(); ++i) {
+  for (size_t pick : selected) {
+    const int i = static_cast<int>(pick);
     TableInfo t;
-    t.schema = tables.Text(i, 0);
-    t.name = tables.Text(i, 1);
-    std::string qualified = t.qualified_name();
-    bool included = options.include.empty();
-    for (const auto& p : options.include) included |= GlobMatch(p, qualified);
-    for (const auto& p : options.exclude) included &= !GlobMatch(p, qualified);
-    if (!included) continue;
+    t.schema = names[pick].schema;
+    t.name = names[pick].name;
     t.oid = static_cast<uint32_t>(std::stoul(tables.Text(i, 2)));
     t.kind = tables.Text(i, 3)[0];
     t.estimated_rows = std::stoll(tables.Text(i, 4));

@@ -34,9 +34,18 @@ struct TableInfo {
   int64_t estimated_rows = -1;  // from pg_class.reltuples; -1 when never analyzed
   std::vector<ColumnInfo> columns;
 
-  std::string qualified_name() const { return schema + "." + name; }
+  /// The unambiguous key (common/identifiers.h TableKey): "a.b".c and a."b.c" differ.
+  std::string qualified_name() const;
+  /// The original job's schema.table form, ambiguous when a part holds a '.'.
+  std::string legacy_name() const { return schema + "." + name; }
   /// Returns the index of column `name`, or -1.
   int FindColumn(const std::string& column) const;
+};
+
+/// A table of the selected schemas, before --include/--exclude.
+struct TableName {
+  std::string schema;
+  std::string name;
 };
 
 struct DiscoverOptions {
@@ -48,8 +57,11 @@ struct DiscoverOptions {
 /// Lists ordinary and partitioned tables (a partitioned table once, through its parent;
 /// its partitions never on their own) with their columns. Views are not extracted. A
 /// schema that does not exist is an error (exit code kUsage), so a typo never looks like
-/// an empty database.
-arrow::Result<std::vector<TableInfo>> DiscoverTables(Connection* conn,
-                                                     const DiscoverOptions& options);
+/// an empty database; so is an --include/--exclude pattern that matches no table
+/// (source/table_filter.h). `every_table`, when given, receives every table of the
+/// schemas before the patterns apply (to check the names a config file uses).
+arrow::Result<std::vector<TableInfo>> DiscoverTables(
+    Connection* conn, const DiscoverOptions& options,
+    std::vector<TableName>* every_table = nullptr);
 
 }  // namespace pgtide::source

@@ -37,6 +37,8 @@ arrow::Result<std::optional<TableState>> NextStateLine(const MarkInputs& in,
   } else {
     s.resume_from = in.horizon_text;
   }
+  if (in.keep_resume_point && stored && !in.full_load)
+    s.resume_from = stored->resume_from;
   s.updated_at = in.now_iso;
   return s;
 }

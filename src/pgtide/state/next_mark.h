@@ -33,6 +33,10 @@ struct MarkInputs {
   std::optional<int64_t> final_threshold;
   /// The scan window's horizon in the cursor's text form (temporal cursors).
   std::string horizon_text;
+  /// The stored resume point is still ahead of this scan's horizon (a mark in the
+  /// future): keep it rather than move it back, or the next run would scan again rows
+  /// this one wrote below the stored point without fingerprints, and write them twice.
+  bool keep_resume_point = false;
 };
 
 /// The higher of two cursor values in text form, compared as `type`: PostgreSQL itself

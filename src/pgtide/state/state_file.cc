@@ -79,8 +79,10 @@ std::string CsvField(const std::string& v) {
   return out + "\"";
 }
 
-arrow::Result<StateFile> StateFile::Parse(const std::string& text,
+arrow::Result<StateFile> StateFile::Parse(const std::string& raw,
                                           const std::string& name) {
+  static const std::string kBom = "\xEF\xBB\xBF";
+  const std::string text = raw.rfind(kBom, 0) == 0 ? raw.substr(kBom.size()) : raw;
   auto fail = [&](const std::string& why) {
     return Error(
         ExitCode::kState,
@@ -182,6 +184,17 @@ const TableState* StateFile::Find(const std::string& table) const {
 }
 
 void StateFile::Upsert(const TableState& row) {
+  if (!row.replaces.empty() && row.replaces != row.table_name) {
+    rows_.erase(
+        std::remove_if(rows_.begin(), rows_.end(),
+                       [&](const auto& r) { return r.table_name == row.replaces; }),
+        rows_.end());
+    // The original job's extra columns follow the line to its new name.
+    if (auto it = extra_values_.find(row.replaces); it != extra_values_.end()) {
+      extra_values_.emplace(row.table_name, std::move(it->second));
+      extra_values_.erase(it);
+    }
+  }
   for (auto& r : rows_) {
     if (r.table_name == row.table_name) {
       r = row;

@@ -25,13 +25,17 @@ struct TableState {
   /// Rows already written whose cursor is >= resume_from: the next run skips them.
   std::vector<RowHash> boundary;
   std::string updated_at;  // when this line was written (UTC), for people
+  /// Not stored: the line this one replaces on commit, when the table's mark was read
+  /// from the original job's ambiguous-looking schema.table form (see TableKey).
+  std::string replaces;
 };
 
 /// The whole state file: parsing is strict (a damaged file stops the run rather than
 /// silently restarting every table from scratch) and keeps unknown columns.
 class StateFile {
  public:
-  /// Parses CSV text; `name` is used in errors. Errors carry exit code kState.
+  /// Parses CSV text (a leading UTF-8 byte order mark, as spreadsheet programs write, is
+  /// skipped); `name` is used in errors. Errors carry exit code kState.
   static arrow::Result<StateFile> Parse(const std::string& text, const std::string& name);
   std::string Serialize() const;
 

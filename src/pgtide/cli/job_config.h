@@ -1,0 +1,27 @@
+#pragma once
+
+#include <arrow/result.h>
+
+#include <map>
+#include <string>
+
+#include "pgtide/job/run_options.h"
+
+namespace pgtide::cli {
+
+/// The --config file's format, by extension: .yaml/.yml, .toml, else JSON.
+enum class ConfigFormat { kJson, kYaml, kToml };
+ConfigFormat ConfigFormatOf(const std::string& path);
+
+/// Parses and strictly validates a job file:
+///   tables:
+///     "schema.table": {cursor_column: str, load_type: full|cdc, skip: bool,
+///                      missing_cursor: reload|skip|fail}
+/// An unknown key (named by its path, e.g. tables."public.orders".skipp, with the near
+/// key), a wrong value type, or a top level that is not a mapping is an error of class
+/// kConfig (exit 2) naming `name`. Whether the tables exist is checked once the catalog
+/// is read (job/preflight.cc).
+arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(
+    const std::string& text, ConfigFormat format, const std::string& name);
+
+}  // namespace pgtide::cli
