@@ -31,7 +31,8 @@ TEST(TableKey, QuotesOnlyWhatWouldBeAmbiguous) {
   EXPECT_EQ(TableKey("a.b", "c"), "\"a.b\".c");
   EXPECT_EQ(TableKey("a", "b.c"), "a.\"b.c\"");
   EXPECT_NE(TableKey("a.b", "c"), TableKey("a", "b.c"));
-  EXPECT_EQ(TableKey("s", "say \"hi\""), "s.\"say \"\"hi\"\"\"");
+  EXPECT_EQ(TableKey("s", "Quote\"d"), "s.Quote\"d");  // read back unambiguously
+  EXPECT_EQ(TableKey("s", "\"x"), "s.\"\"\"x\"");
 }
 
 TEST(TableKeys, ReadsTheOriginalFormOnlyWhenUnambiguous) {

@@ -37,7 +37,9 @@ std::string EncodePathSegment(std::string_view name) {
 }
 
 static std::string KeyPart(std::string_view part) {
-  if (part.find_first_of(".\"") == std::string_view::npos) return std::string(part);
+  // A plain part holds no '.' and does not start with '"': read back unambiguously.
+  if (part.find('.') == std::string_view::npos && (part.empty() || part[0] != '"'))
+    return std::string(part);
   return QuoteIdent(part);
 }
 

@@ -18,9 +18,9 @@ std::string QuoteLiteral(std::string_view value);
 std::string EncodePathSegment(std::string_view name);
 
 /// A table's key in the state file, the config file and log lines: schema.table, a part
-/// written as a quoted identifier ("a.b", "say ""hi""") only when it holds a '.' or a
-/// '"', the characters that would make the key ambiguous. Every other name keeps the
-/// original job's plain schema.table form, so its state lines are read as they are.
+/// written as a quoted identifier ("a.b", """x") only when it holds a '.' or starts with
+/// a '"', which would make the key ambiguous. Every other name (Orders, Quote"d) keeps
+/// the original job's plain schema.table form, so its state lines are read as they are.
 std::string TableKey(std::string_view schema, std::string_view table);
 
 /// Shell-style glob match ('*', '?', '[abc]') of `text` against `pattern`.
