@@ -93,6 +93,23 @@ TEST(NextMark, FutureRowsOnlyKeepTheStoredMark) {
   EXPECT_EQ(line->max_updated_at, "2000-01-01 00:00:04+00");
 }
 
+TEST(NextMark, AResumePointAheadOfTheHorizonIsKept) {
+  TableState stored;
+  stored.max_updated_at = "2000-01-01 00:00:01+00";
+  stored.resume_from = "2999-01-01 00:00:00+00";  // a mark in the future
+  auto in = Base();
+  in.stored = &stored;
+  in.rows_written = 1;
+  in.boundary = {RowHash{3, 4}};
+  in.keep_resume_point = true;
+  auto line = NextStateLine(in, Greatest).ValueOrDie();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->resume_from, stored.resume_from);  // never moved back
+  EXPECT_EQ(line->boundary.size(), 1u);
+  in.full_load = true;  // a full reload re-bases the table
+  EXPECT_EQ(NextStateLine(in, Greatest).ValueOrDie()->resume_from, in.horizon_text);
+}
+
 TEST(NextMark, IntegerCursorsResumeAtTheFinalThreshold) {
   TableState stored;
   stored.max_updated_at = "90";

@@ -77,5 +77,72 @@ TEST(Planner, RejectsAConfiguredCursorTheTableLacksOrCannotOrderBy) {
   EXPECT_FALSE(bad.ok());
 }
 
+TEST(Planner, MissingCursorPolicies) {
+  RunOptions opts;
+  opts.missing_cursor = "skip";
+  auto plans = PlanTables({Table("t"), Table("plain", 0)}, state::StateFile(), opts);
+  ASSERT_TRUE(plans.ok());
+  ASSERT_EQ(plans->size(), 1u);
+  EXPECT_EQ((*plans)[0].table.name, "t");
+  opts.missing_cursor = "fail";
+  auto failed = PlanTables({Table("t"), Table("plain", 0)}, state::StateFile(), opts);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("public.plain"), std::string::npos);
+  opts.overrides["public.plain"].missing_cursor =
+      "reload";  // the table's own choice wins
+  plans = PlanTables({Table("t"), Table("plain", 0)}, state::StateFile(), opts);
+  ASSERT_TRUE(plans.ok()) << plans.status().ToString();
+  EXPECT_EQ((*plans)[1].reason, "no cursor column");
+  RunOptions full;  // a full run loads them regardless
+  full.load_type = LoadType::kFull;
+  full.missing_cursor = "fail";
+  EXPECT_TRUE(PlanTables({Table("plain", 0)}, state::StateFile(), full).ok());
+}
+
+TEST(Planner, AnExplicitCursorColumnNoTableHasIsATypo) {
+  RunOptions opts;
+  opts.cursor_column = "updatd_at";
+  auto implicit = PlanTables({Table("t")}, state::StateFile(), opts);
+  EXPECT_TRUE(implicit.ok());  // the default name: a database without cursors
+  opts.cursor_column_explicit = true;
+  auto r = PlanTables({Table("t"), Table("u")}, state::StateFile(), opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("did you mean updated_at?"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(Planner, JobFileTablesMustExist) {
+  RunOptions opts;
+  opts.overrides["public.tt"].skip = true;
+  std::vector<source::TableName> every = {{"public", "t"}, {"public", "other"}};
+  auto r = PlanTables({Table("t")}, state::StateFile(), opts, &every);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("tables.\"public.tt\": no such table"),
+            std::string::npos)
+      << r.status().message();
+  RunOptions unselected;  // a table of the schemas that --include left out is fine
+  unselected.overrides["public.other"].skip = true;
+  EXPECT_TRUE(PlanTables({Table("t")}, state::StateFile(), unselected, &every).ok());
+}
+
+TEST(Planner, ReadsTheOriginalJobsLineOfADottedNameWhenUnambiguous) {
+  auto dotted = Table("c");
+  dotted.schema = "a.b";
+  state::TableState old;
+  old.table_name = "a.b.c";
+  old.max_updated_at = "2024-01-01 00:00:00+00";
+  state::StateFile state;
+  state.Upsert(old);
+  RunOptions opts;
+  auto plans = PlanTables({dotted}, state, opts).ValueOrDie();
+  ASSERT_TRUE(plans[0].stored);
+  EXPECT_EQ(plans[0].stored->table_name, "a.b.c");
+  EXPECT_EQ(plans[0].mode, LoadType::kCdc);
+  std::vector<source::TableName> every = {{"a.b", "c"}, {"a", "b.c"}};
+  plans = PlanTables({dotted}, state, opts, &every).ValueOrDie();
+  EXPECT_FALSE(plans[0].stored);  // a."b.c" could own it too
+  EXPECT_EQ(plans[0].reason, "first run");
+}
+
 }  // namespace
 }  // namespace pgtide::job
