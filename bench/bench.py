@@ -7,6 +7,8 @@ Phases (PHASES=...):
   main    the floor (server-side binary COPY to /dev/null), pgtide full and each peer
   memory  pgtide's peak RSS at two sizes, in physical order and with dates interleaved
   many    200 small tables against one table holding the same rows
+  wide    pgtide's peak RSS for one 100 MB text value and one 300 MB bytea row under
+          --memory-limit-mb 8 (issue 12): how far memory exceeds the limit for wide rows
   cdc     pgtide cdc after 1% of the rows changed (runs last: it updates the table)
 """
 import os
@@ -28,7 +30,7 @@ ROWS = int(ENV.get("ROWS", "5000000"))
 REPEAT = max(1, int(ENV.get("REPEAT", "3")))
 ALL_PEERS = ["spark", "adbc", "dlt", "pg2parquet", "rivet", "sling"]
 PEERS = [p for p in ENV.get("PEERS", ",".join(ALL_PEERS)).split(",") if p and p != "none"]
-PHASES = ENV.get("PHASES", "main,memory,many,cdc").split(",")
+PHASES = ENV.get("PHASES", "main,memory,many,wide,cdc").split(",")
 URI = ENV["PGTIDE_TEST_PG_URI"]
 PGDIR = Path(ENV["PGTIDE_TEST_PG_DIR"])
 PGTIDE = ENV["PGTIDE_BIN"]
@@ -45,6 +47,9 @@ TIMEOUT = int(ENV.get("BENCH_TIMEOUT", "3600"))  # seconds, per measured command
 MEM_SMALL = 1_000_000 if ROWS >= 2_000_000 else max(1, ROWS // 5)
 MANY_TABLES = 200
 MANY_ROWS = min(5000, max(1, ROWS // MANY_TABLES))
+# The wide-row phase: one row holding a value of this many MiB, read with this limit.
+WIDE_CASES = {"wide_100": ("text", 100), "wide_300": ("bytea", 300)}
+WIDE_LIMIT_MIB = 8
 
 
 def log(msg):
@@ -407,6 +412,19 @@ def load_data():
         sql = WORK / "many.sql"
         sql.write_text("\n".join(stmts))
         psql(None, "-f", str(sql))
+    if "wide" in PHASES:
+        log("building the wide-row tables (" + ", ".join(
+            f"{mib} MiB {kind}" for kind, mib in WIDE_CASES.values()) + ")")
+        for name, (kind, mib) in WIDE_CASES.items():
+            # md5 hex digests: values that do not compress to nothing.
+            value = (f"string_agg(md5(g::text), '')" if kind == "text" else
+                     f"decode(string_agg(md5(g::text), ''), 'hex')")
+            step = 32 if kind == "text" else 16
+            psql(f"DROP SCHEMA IF EXISTS bench_{name} CASCADE; CREATE SCHEMA bench_{name};"
+                 f"CREATE TABLE bench_{name}.wide (id int PRIMARY KEY, body {kind},"
+                 " updated_at timestamptz NOT NULL DEFAULT now());"
+                 f"INSERT INTO bench_{name}.wide (id, body) SELECT 1, {value}"
+                 f" FROM generate_series(1, {mib * 2**20 // step}) g")
     # Set hint bits and statistics now, so the first measured scan does no extra writing.
     psql("VACUUM (FREEZE, ANALYZE)")
     psql("CHECKPOINT")
@@ -491,6 +509,12 @@ def phase_many(results):
     results["many"] = interleaved(tools, "many")
 
 
+def phase_wide(results):
+    tools = {k: ((lambda o, k=k: pgtide_cmd(o, f"bench_{k}", "full", "--memory-limit-mb",
+                                            str(WIDE_LIMIT_MIB))), 1) for k in WIDE_CASES}
+    results["wide"] = interleaved(tools, "wide")
+
+
 def phase_cdc(results):
     """A full load sets the mark; then each round changes the same 1% of rows to now() and
     times a cdc run, which must write exactly those rows."""
@@ -542,6 +566,7 @@ def machine(results):
         "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
         "rows": ROWS, "repeat": REPEAT, "mem_small": MEM_SMALL,
         "many_tables": MANY_TABLES, "many_rows": MANY_ROWS,
+        "wide_cases": WIDE_CASES, "wide_limit": WIDE_LIMIT_MIB,
     }
 
 
@@ -553,7 +578,7 @@ def main():
     results["machine"] = machine(results)
     started = time.monotonic()
     for phase, fn in (("main", phase_main), ("memory", phase_memory), ("many", phase_many),
-                      ("cdc", phase_cdc)):
+                      ("wide", phase_wide), ("cdc", phase_cdc)):
         if phase in PHASES:
             fn(results)
     results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"

@@ -65,6 +65,11 @@ def render(results):
                   "mem_shuf_large": f"pgtide full, {m['rows']:,} rows, dates interleaved"}
     mem_rows = {k: Row(mem_labels[k], v) for k, v in mem.items()}
     extra += list(mem_rows.values())
+    wide = results.get("wide", {})
+    wide_rows = {k: Row(f"pgtide full, one {m['wide_cases'][k][1]} MiB {m['wide_cases'][k][0]}"
+                        f" value, --memory-limit-mb {m['wide_limit']}", v)
+                 for k, v in wide.items()}
+    extra += list(wide_rows.values())
 
     out = []
     w = out.append
@@ -112,6 +117,25 @@ def render(results):
       "backend's (peak RSS includes the shared buffers it touched), and its server CPU is the "
       "same figure. For every other line CPU and RSS are the client's, and server CPU is the "
       "server's work for it.")
+
+    if wide_rows:
+        w("\n## Wide rows (issue 12)\n")
+        w("One row whose value is far larger than `--memory-limit-mb`. The documented bound is "
+          "peak RSS ≤ about limit + 4 × the largest row (+ pgtide's ~40 MiB base): "
+          "libpq's receive buffer, the Arrow batch, Parquet's encoded values and its page "
+          "buffer (plus the compressed page).\n")
+        w("| case | limit MiB | value MiB | peak RSS MiB | RSS ÷ (limit + value) "
+          "| (RSS − limit) ÷ value | wall s |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for k, r in wide_rows.items():
+            kind, mib = m["wide_cases"][k]
+            lim = m["wide_limit"]
+            if r.error:
+                w(f"| {mib} MiB {kind} | {lim} | {mib} | failed: {r.error.replace('|', '/')} "
+                  "| | | |")
+                continue
+            w(f"| {mib} MiB {kind} | {lim} | {mib} | {r.rss:.0f} | {r.rss / (lim + mib):.2f}× "
+              f"| {(r.rss - lim) / mib:.2f}× | {fmt(r.wall)} |")
 
     w("\n## Targets (issue 7)\n")
     w("| target | measured | |")

@@ -10,7 +10,7 @@
 #   ROWS=N        rows of bench_orders (default 5000000; quick 100000)
 #   REPEAT=N      runs of every measurement, interleaved; the median is reported (default 3)
 #   PEERS=a,b     only these peers (spark,adbc,dlt,pg2parquet,rivet,sling); PEERS=none for none
-#   PHASES=a,b    only these phases (main,memory,many,cdc)
+#   PHASES=a,b    only these phases (main,memory,many,wide,cdc)
 #   PGTIDE_BIN    the pgtide binary (default: a Release build in build-bench/, built here)
 #   RESULTS       where the report goes
 #   BENCH_TIMEOUT seconds one measured command may take before it counts as failed (3600)
@@ -36,7 +36,7 @@ if [ "$QUICK" = 1 ]; then
 else
   export ROWS=${ROWS:-5000000} REPEAT=${REPEAT:-3} RESULTS=${RESULTS:-$BENCH/results.md}
 fi
-export PEERS=${PEERS:-$ALL_PEERS} PHASES=${PHASES:-main,memory,many,cdc}
+export PEERS=${PEERS:-$ALL_PEERS} PHASES=${PHASES:-main,memory,many,wide,cdc}
 
 # Versions are pinned so that figures from different runs compare the same peers.
 PYARROW_VERSION=26.0.1       # the project's own pin (scripts/install-deps.sh)

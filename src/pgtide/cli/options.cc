@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "pgtide/cli/job_config.h"
@@ -92,14 +93,53 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       "strictly");
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
-  cmd->add_flag("--no-progress", v->no_progress, "No progress line even on a terminal");
-
   // --- Validation before loading (issue 12, items 5 and 6) ---
   cmd->add_option("--missing-cursor", r.missing_cursor,
                   "A cdc run's tables without the cursor column: reload (in full, "
                   "warned), skip, or fail (exit 2 before loading)")
       ->check(CLI::IsMember({"reload", "skip", "fail"}))
       ->capture_default_str();
+
+  // Progress (issue 12, item 14).
+  cmd->add_flag("--no-progress", v->no_progress, "Same as --progress never");
+  cmd->add_option("--progress", v->progress,
+                  "auto: a live line on a terminal, otherwise a heartbeat log line per "
+                  "running table every --progress-interval; always: the live line even "
+                  "when stderr is not a terminal; never: neither")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option("--progress-interval", v->progress_interval,
+                  "Time between heartbeat lines when stderr is not a terminal (e.g. 30s, "
+                  "2m, 1h; at least 1s)")
+      ->capture_default_str();
+}
+
+// "30s", "2m", "1h" or plain seconds; at least one second.
+static arrow::Status ResolveProgress(CliValues* v) {
+  auto& p = v->progress_settings;
+  p.mode = v->no_progress || v->progress == "never" ? ProgressMode::kNever
+           : v->progress == "always"                ? ProgressMode::kAlways
+                                                    : ProgressMode::kAuto;
+  const std::string& text = v->progress_interval;
+  size_t used = 0;
+  double seconds = -1;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const std::map<std::string, double> units = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}};
+  auto it = units.find(unit);
+  if (used == 0 || it == units.end() || !(seconds * it->second >= 1)) {
+    return Error(
+        ExitCode::kUsage,
+        fmt::format("--progress-interval {}: not a duration of at least 1s\nHINT: "
+                    "write it as 30s, 2m or 1h",
+                    text));
+  }
+  p.heartbeat_seconds = seconds * it->second;
+  return arrow::Status::OK();
 }
 
 static std::string JoinLocation(const std::string& base, const std::string& rel) {
@@ -171,6 +211,7 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   if (v->compression_level_set) r.writer.compression_level = v->compression_level;
   r.writer.memory_budget_bytes = v->memory_limit_mb << 20;
   if (!v->config_file.empty()) ARROW_RETURN_NOT_OK(LoadConfig(v->config_file, &r));
+  ARROW_RETURN_NOT_OK(ResolveProgress(v));
   return arrow::Status::OK();
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "pgtide/cli/progress.h"
 #include "pgtide/job/run_options.h"
 
 namespace pgtide::cli {
@@ -19,6 +20,9 @@ struct CliValues {
   bool verbose = false;
   bool no_progress = false;
   std::vector<std::string> ignored_arguments;  // the Glue runtime's (glue_arguments.h)
+  std::string progress = "auto";          // --progress
+  std::string progress_interval = "30s";  // --progress-interval
+  ProgressSettings progress_settings;     // resolved from the two above
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

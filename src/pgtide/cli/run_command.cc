@@ -20,7 +20,8 @@ namespace {
 
 /// Everything after the options are parsed; returns the failure that stopped the run
 /// before any table was loaded, or fills `results`.
-arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info, bool progress,
+arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
+                      const ProgressSettings& progress,
                       std::vector<job::TableResult>* results) {
   LogInfo("pgtide run {} starting: job {}, environment {}, load type {}", info->run_id,
           opts.job_name, opts.environment, info->load_type);
@@ -58,7 +59,7 @@ int RunCommand(CliValues* values) {
 
   std::vector<job::TableResult> results;
   arrow::Status st = ResolveRunOptions(values, /*output_required=*/true);
-  if (st.ok()) st = Execute(values->run, &info, !values->no_progress, &results);
+  if (st.ok()) st = Execute(values->run, &info, values->progress_settings, &results);
   ExitCode code = ExitCode::kOk;
   if (!st.ok()) {
     code = ExitCodeOf(st);

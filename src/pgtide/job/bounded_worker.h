@@ -19,6 +19,10 @@ namespace pgtide::job {
 /// gets to them are handed over together (up to `max_group`), so a consumer that gains
 /// from batching (one state-file write for many tables) can do so.
 ///
+/// Items may also be weighed (bytes of a batch): the queued and in-flight items together
+/// then stay within `max_weight`, and an item heavier than that on its own waits until
+/// the worker is idle, so one huge item never sits next to others.
+///
 /// A handler error stops the worker: queued items are dropped and every later Push and
 /// Close returns that error.
 template <typename T>
@@ -35,15 +39,29 @@ class BoundedWorker {
   BoundedWorker(const BoundedWorker&) = delete;
   BoundedWorker& operator=(const BoundedWorker&) = delete;
 
+  /// Weighs items with `weigh`; call before the first Push.
+  void set_weight(std::function<int64_t(const T&)> weigh, int64_t max_weight) {
+    weigh_ = std::move(weigh);
+    max_weight_ = max_weight;
+  }
+
   /// Queues an item; blocks while the queue is full. Returns the handler's error, if any.
   arrow::Status Push(T item) {
+    const int64_t w = weigh_ ? weigh_(item) : 0;
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return queue_.size() < max_queued_ || closing_; });
+    cv_.wait(lock, [&] { return (queue_.size() < max_queued_ && Fits(w)) || closing_; });
     if (!error_.ok()) return error_;
     if (closing_) return arrow::Status::Invalid("worker is closed");
     queue_.push_back(std::move(item));
+    queued_weight_ += w;
     cv_.notify_all();
     return arrow::Status::OK();
+  }
+
+  /// Blocks until nothing is queued or being handled (or the worker stopped).
+  void WaitIdle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || closing_; });
   }
 
   /// Handles everything queued, then stops the thread; returns the handler's error, if
@@ -69,14 +87,27 @@ class BoundedWorker {
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        // The group still weighs until it is handled: it holds its memory until then.
+        busy_ = true;
       }
       cv_.notify_all();
+      int64_t handled_weight = 0;  // weighed before the handler may move from the items
+      if (weigh_) {
+        for (const auto& item : group) handled_weight += weigh_(item);
+      }
       arrow::Status st;
       try {
         st = handle_(group);
       } catch (const std::exception& e) {
         st = arrow::Status::UnknownError("worker thread: ", e.what());
       }
+      group.clear();  // free the items before others are admitted
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        busy_ = false;
+        queued_weight_ -= handled_weight;
+      }
+      cv_.notify_all();
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         error_ = st;
@@ -86,6 +117,13 @@ class BoundedWorker {
         return;
       }
     }
+  }
+
+  // Whether an item of weight `w` may join the queue now (called under mu_).
+  bool Fits(int64_t w) const {
+    if (!weigh_) return true;
+    if (queue_.empty() && !busy_) return true;  // the heaviest item still goes alone
+    return queued_weight_ + w <= max_weight_;
   }
 
   void Stop(bool drop_queued) {
@@ -105,6 +143,10 @@ class BoundedWorker {
   std::condition_variable cv_;
   std::deque<T> queue_;
   bool closing_ = false;
+  bool busy_ = false;          // a group is being handled
+  int64_t queued_weight_ = 0;  // queued plus being handled
+  std::function<int64_t(const T&)> weigh_;
+  int64_t max_weight_ = 0;
   arrow::Status error_;
   std::thread thread_;
 };

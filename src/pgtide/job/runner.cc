@@ -46,7 +46,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           conn = std::move(*c);
         }
         TableLoader loader(ctx, conn.get());
-        auto table = loader.Stage(plans[i], &r, &progress->rows[i]);
+        auto table = loader.Stage(plans[i], &r, &progress->scans[i]);
         if (!table.ok()) {
           // A broken connection is replaced for the next table.
           if (!conn->is_healthy()) conn.reset();

@@ -12,9 +12,9 @@ namespace pgtide::job {
 struct RunProgress {
   std::atomic<int> tables_done{0};
   int tables_total = 0;
-  std::vector<std::atomic<int64_t>> rows;  // per plan
-  std::vector<std::atomic<int>> running;   // 1 while a table is loading
-  explicit RunProgress(size_t n) : rows(n), running(n) {
+  std::vector<ScanProgress> scans;        // per plan
+  std::vector<std::atomic<int>> running;  // 1 while a table is loading
+  explicit RunProgress(size_t n) : scans(n), running(n) {
     tables_total = static_cast<int>(n);
   }
 };

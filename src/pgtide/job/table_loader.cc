@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
@@ -31,9 +34,25 @@ std::string BuildCopySql(const TablePlan& plan, const std::string& predicate) {
                      predicate.empty() ? "" : " WHERE " + predicate);
 }
 
+// Returns memory freed by the allocators (Arrow's pool, and malloc's heap, where libpq's
+// copies live) to the system.
+static void ReleaseFreedMemory() {
+  arrow::default_memory_pool()->ReleaseUnused();
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+// Batches are cut by rows and by bytes: an eighth of the memory budget (at most 32 MiB),
+// so that decoded batches, the writer's queue and its buffered rows together stay within
+// the budget; a row larger than that is a batch of its own.
+static int64_t MaxBatchBytes(int64_t memory_budget_bytes) {
+  return std::max<int64_t>(1 << 20,
+                           std::min<int64_t>(32LL << 20, memory_budget_bytes / 8));
+}
+
 arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
-                                PartitionedWriterPipe* pipe,
-                                std::atomic<int64_t>* progress_rows) {
+                                PartitionedWriterPipe* pipe, ScanProgress* progress) {
   ARROW_ASSIGN_OR_RAISE(auto decoder,
                         source::CopyDecoder::Make(plan.columns, plan.cursor_index,
                                                   arrow::default_memory_pool()));
@@ -44,32 +63,58 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
         });
   }
   const auto& opts = *ctx_->options;
-  // Batches are cut by rows and by bytes, so wide rows (large text, bytea) stay bounded.
-  constexpr int64_t kMaxBatchBytes = 32LL << 20;
+  const int64_t batch_bytes = MaxBatchBytes(opts.writer.memory_budget_bytes);
+  auto push = [&]() -> arrow::Status {
+    const bool wide = decoder->pending_bytes() > batch_bytes;
+    ARROW_ASSIGN_OR_RAISE(auto batch, decoder->Flush());
+    ARROW_RETURN_NOT_OK(pipe->Push(std::move(batch)));
+    // A batch past the budget is one wide row: read on only once it is written, so at
+    // most one such row is in memory (plus libpq's buffer for the next message); then
+    // hand the freed copies back to the system rather than keep them for small rows.
+    if (wide) {
+      pipe->WaitIdle();
+      ReleaseFreedMemory();
+    }
+    return arrow::Status::OK();
+  };
   while (true) {
     const char* data = nullptr;
     ARROW_ASSIGN_OR_RAISE(int n, conn_->ReadCopyMessage(&data));
     if (n == 0) break;
+    arrow::Status st;
+    // A wide row goes in a batch of its own, decoded once the writer is idle.
+    if (n > batch_bytes && decoder->pending_rows() > 0) st = push();
+    if (st.ok() && n > batch_bytes) pipe->WaitIdle();
+    if (!st.ok()) {
+      conn_->CancelQuery();
+      return st;
+    }
+    const int64_t rows_before = decoder->pending_rows();
     auto more = decoder->Consume(reinterpret_cast<const uint8_t*>(data), n);
+    conn_->ReleaseCopyMessage();  // decoded: libpq's copy is not needed any more
     if (!more.ok()) {
       conn_->CancelQuery();
       return arrow::Status::Invalid(fmt::format(
           "table {}: {}", plan.table.qualified_name(), more.status().message()));
     }
+    if (progress) {
+      progress->rows.fetch_add(decoder->pending_rows() - rows_before,
+                               std::memory_order_relaxed);
+      progress->bytes.fetch_add(n, std::memory_order_relaxed);
+    }
     if (decoder->pending_rows() >= opts.batch_rows ||
-        decoder->pending_bytes() >= kMaxBatchBytes) {
-      if (progress_rows) *progress_rows += decoder->pending_rows();
-      ARROW_ASSIGN_OR_RAISE(auto batch, decoder->Flush());
-      auto st = pipe->Push(std::move(batch));
+        decoder->pending_bytes() >= batch_bytes) {
+      st = push();
       if (!st.ok()) {
         conn_->CancelQuery();
         return st;
       }
     }
   }
-  if (progress_rows) *progress_rows += decoder->pending_rows();
   ARROW_ASSIGN_OR_RAISE(auto last, decoder->Flush());
-  return pipe->Push(std::move(last));
+  ARROW_RETURN_NOT_OK(pipe->Push(std::move(last)));
+  if (progress) progress->scanned = true;
+  return arrow::Status::OK();
 }
 
 const char* TableStatusName(TableStatus s) {
@@ -83,8 +128,9 @@ const char* TableStatusName(TableStatus s) {
   }
 }
 
-arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
-    const TablePlan& plan, TableResult* r, std::atomic<int64_t>* progress_rows) {
+arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(const TablePlan& plan,
+                                                               TableResult* r,
+                                                               ScanProgress* progress) {
   auto staged = std::make_unique<StagedTable>();
   staged->start = std::chrono::steady_clock::now();
   staged->plan = &plan;
@@ -96,7 +142,7 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
   if (plan.stored) r->old_mark = plan.stored->max_updated_at;
   for (const auto& w : plan.warnings) LogWarning("{}", w);
 
-  arrow::Status st = StageSteps(plan, r, staged.get(), progress_rows);
+  arrow::Status st = StageSteps(plan, r, staged.get(), progress);
   if (!st.ok()) {
     if (staged->pipe) staged->pipe->Abort();
     ReportTable(plan, r, st, staged->start);
@@ -106,8 +152,7 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
 }
 
 arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
-                                      StagedTable* staged,
-                                      std::atomic<int64_t>* progress_rows) {
+                                      StagedTable* staged, ScanProgress* progress) {
   const std::string name = plan.table.qualified_name();
   const auto& opts = *ctx_->options;
   // 1. Sweep what no commit accounts for.
@@ -164,9 +209,9 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
       auto writer, sink::PartitionedWriter::Make(
                        ctx_->output, plan.table_dir, arrow::schema(fields),
                        plan.partitioning, sink::FilePrefix(ctx_->run_id), opts.writer));
-  staged->pipe =
-      std::make_unique<PartitionedWriterPipe>(std::move(writer), plan.partitioning);
-  auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress_rows);
+  staged->pipe = std::make_unique<PartitionedWriterPipe>(
+      std::move(writer), plan.partitioning, opts.writer.memory_budget_bytes / 4);
+  auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress);
   (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
   ARROW_RETURN_NOT_OK(scanned);
 

@@ -27,6 +27,13 @@ struct RunContext {
 struct StagedTable;
 class PartitionedWriterPipe;
 
+/// Live counters of one table's load, read by the progress display.
+struct ScanProgress {
+  std::atomic<int64_t> rows{0};
+  std::atomic<int64_t> bytes{0};     // COPY bytes read
+  std::atomic<bool> scanned{false};  // the COPY is over; its files are being finished
+};
+
 /// Loads one table — the commit protocol:
 ///   1. sweep the table's folder of files no commit accounts for;
 ///   2. read the horizon, open a REPEATABLE READ snapshot (source/scan_window.h);
@@ -45,13 +52,13 @@ class TableLoader {
   /// Fills what it learns into `result`. On failure the table is already reported.
   arrow::Result<std::unique_ptr<StagedTable>> Stage(const TablePlan& plan,
                                                     TableResult* result,
-                                                    std::atomic<int64_t>* progress_rows);
+                                                    ScanProgress* progress);
 
  private:
   arrow::Status StageSteps(const TablePlan& plan, TableResult* r, StagedTable* staged,
-                           std::atomic<int64_t>* progress_rows);
+                           ScanProgress* progress);
   arrow::Status Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
-                     PartitionedWriterPipe* pipe, std::atomic<int64_t>* progress_rows);
+                     PartitionedWriterPipe* pipe, ScanProgress* progress);
   arrow::Status DecideNextLine(const TablePlan& plan, const source::ScanWindow& window,
                                state::BoundaryTracker* tracker, int64_t rows,
                                TableResult* r, StagedTable* staged);

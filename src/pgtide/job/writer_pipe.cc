@@ -4,11 +4,14 @@ namespace pgtide::job {
 
 PartitionedWriterPipe::PartitionedWriterPipe(
     std::unique_ptr<sink::PartitionedWriter> writer, sink::DatePartitioning partitioning,
-    size_t max_queued)
+    int64_t max_bytes, size_t max_queued)
     : writer_(std::move(writer)),
       partitioning_(std::move(partitioning)),
       worker_([this](std::vector<source::DecodedBatch>& b) { return Write(b); },
-              max_queued) {}
+              max_queued) {
+  worker_.set_weight([](const source::DecodedBatch& b) { return b.copy_bytes; },
+                     max_bytes);
+}
 
 PartitionedWriterPipe::~PartitionedWriterPipe() { Abort(); }
 

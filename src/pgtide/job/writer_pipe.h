@@ -11,12 +11,15 @@ namespace pgtide::job {
 
 /// Runs a PartitionedWriter on its own thread behind a small bounded queue, so Parquet
 /// encoding and compression overlap with reading and decoding the COPY stream. The queue
-/// bound (a few batches) is what keeps memory flat when the writer is the slower side.
+/// bound (a few batches, and at most `max_bytes` of COPY data queued or being written; a
+/// larger batch waits until the writer is idle) is what keeps memory flat when the writer
+/// is the slower side.
 /// Each batch's partition keys are computed on the writer's thread, from the raw cursor.
 class PartitionedWriterPipe {
  public:
   PartitionedWriterPipe(std::unique_ptr<sink::PartitionedWriter> writer,
-                        sink::DatePartitioning partitioning, size_t max_queued = 3);
+                        sink::DatePartitioning partitioning,
+                        int64_t max_bytes = 16LL << 20, size_t max_queued = 3);
   ~PartitionedWriterPipe();
 
   /// Queues a batch; blocks while the queue is full. Returns the writer's error, if any.
@@ -27,6 +30,8 @@ class PartitionedWriterPipe {
   int64_t rows_pushed() const { return rows_pushed_; }
   /// Batches pushed so far.
   int64_t batches_pushed() const { return batches_pushed_; }
+  /// Blocks until every pushed batch is written (before a wide row is decoded).
+  void WaitIdle() { worker_.WaitIdle(); }
   /// Stops the thread and discards staged files.
   void Abort();
 

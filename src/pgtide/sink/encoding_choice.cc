@@ -1,5 +1,6 @@
 #include "pgtide/sink/encoding_choice.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -84,19 +85,53 @@ bool LooksNearUnique(const arrow::ArrayData& a, int64_t sample_rows) {
   return sampled > 0 && distinct * 2 > sampled;
 }
 
+// The longest value of a binary-like column (0 for any other layout).
+int64_t LongestValue(const arrow::ArrayData& a) {
+  const Layout layout = LayoutOf(a);
+  int64_t longest = 0;
+  if (layout.kind == Layout::kBinary32) {
+    const auto* off = a.GetValues<int32_t>(1);
+    for (int64_t i = 0; i < a.length; ++i)
+      longest = std::max<int64_t>(longest, off[i + 1] - off[i]);
+  } else if (layout.kind == Layout::kBinary64) {
+    const auto* off = a.GetValues<int64_t>(1);
+    for (int64_t i = 0; i < a.length; ++i)
+      longest = std::max(longest, off[i + 1] - off[i]);
+  }
+  return longest;
+}
+
+std::shared_ptr<arrow::ArrayData> StorageData(const arrow::RecordBatch& batch, int i) {
+  std::shared_ptr<arrow::ArrayData> data = batch.column_data(i);
+  if (data->type->id() == arrow::Type::EXTENSION) {
+    data = std::static_pointer_cast<arrow::ExtensionArray>(batch.column(i))
+               ->storage()
+               ->data();
+  }
+  return data;
+}
+
 }  // namespace
+
+std::vector<bool> WideColumns(const arrow::RecordBatch& batch, int64_t min_value_bytes) {
+  std::vector<bool> out(batch.num_columns(), false);
+  // Cheap test first: a column whose values all fit in less cannot hold a wide one.
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    auto data = StorageData(batch, i);
+    if (data->buffers.size() < 3 || !data->buffers[2] ||
+        data->buffers[2]->size() < min_value_bytes) {
+      continue;
+    }
+    out[i] = LongestValue(*data) >= min_value_bytes;
+  }
+  return out;
+}
 
 std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch,
                                     int64_t sample_rows) {
   std::vector<bool> out(batch.num_columns(), false);
   for (int i = 0; i < batch.num_columns(); ++i) {
-    std::shared_ptr<arrow::ArrayData> data = batch.column_data(i);
-    if (data->type->id() == arrow::Type::EXTENSION) {
-      data = std::static_pointer_cast<arrow::ExtensionArray>(batch.column(i))
-                 ->storage()
-                 ->data();
-    }
-    out[i] = LooksNearUnique(*data, sample_rows);
+    out[i] = LooksNearUnique(*StorageData(batch, i), sample_rows);
   }
   return out;
 }

@@ -15,4 +15,11 @@ namespace pgtide::sink {
 std::vector<bool> NearUniqueColumns(const arrow::RecordBatch& batch,
                                     int64_t sample_rows = 4096);
 
+/// Per column of `batch`: true when one of its values (text, bytea: any binary-like
+/// column) is at least `min_value_bytes` long. Such columns are written without a
+/// dictionary and without statistics: either would copy each huge value again (the
+/// dictionary twice, before falling back to plain), and Parquet drops min/max values of
+/// that size anyway.
+std::vector<bool> WideColumns(const arrow::RecordBatch& batch, int64_t min_value_bytes);
+
 }  // namespace pgtide::sink

@@ -22,6 +22,10 @@
 namespace pgtide::sink {
 
 constexpr int64_t kColdBatches = 8;
+// Values from this size up make their column "wide" (encoding_choice.h): no dictionary,
+// no statistics. Parquet's dictionary page limit is 1 MiB, so such a value would make it
+// fall back to plain encoding anyway, after copying the value twice.
+constexpr int64_t kWideValueBytes = 1 << 20;
 
 struct PartitionedWriter::Partition {
   std::vector<std::shared_ptr<arrow::RecordBatch>> pending;
@@ -34,7 +38,19 @@ struct PartitionedWriter::Partition {
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   int64_t file_rows = 0;
   int64_t last_batch = 0;  // the last batch that brought rows
+  std::vector<bool> wide;  // columns the open file writes as wide
 };
+
+// Per column: whether any of `batches` holds a wide value.
+static std::vector<bool> WideColumnsOf(
+    const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches, int num_columns) {
+  std::vector<bool> wide(num_columns, false);
+  for (const auto& b : batches) {
+    auto w = WideColumns(*b, kWideValueBytes);
+    for (int i = 0; i < num_columns; ++i) wide[i] = wide[i] || w[i];
+  }
+  return wide;
+}
 
 arrow::Result<std::unique_ptr<PartitionedWriter>> PartitionedWriter::Make(
     std::shared_ptr<storage::ObjectStore> store, std::string table_dir,
@@ -228,6 +244,16 @@ arrow::Status PartitionedWriter::EnforceBudget() {
 
 arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
   if (p->pending_rows == 0) return arrow::Status::OK();
+  std::vector<bool> wide = WideColumnsOf(p->pending, schema_->num_fields());
+  if (p->writer) {
+    // A wide value in a column the open file encodes with a dictionary: start a new file.
+    for (size_t i = 0; i < wide.size(); ++i) {
+      if (wide[i] && !p->wide[i]) {
+        ARROW_RETURN_NOT_OK(CloseFile(p));
+        break;
+      }
+    }
+  }
   if (!p->writer) {
     std::string folder = partitioning_.FolderOf(key);
     p->rel_path = DataFileName(table_dir_, folder, file_prefix_, file_seq_++);
@@ -241,10 +267,13 @@ arrow::Status PartitionedWriter::FlushPartition(int64_t key, Partition* p) {
         ->compression_level(options_.compression_level)
         ->max_row_group_length(INT64_MAX)
         ->created_by("pgtide");
-    for (size_t i = 0; i < near_unique_.size(); ++i) {
-      if (near_unique_[i])
+    for (size_t i = 0; i < wide.size(); ++i) {
+      const bool near_unique = i < near_unique_.size() && near_unique_[i];
+      if (near_unique || wide[i])
         props.disable_dictionary(schema_->field(static_cast<int>(i))->name());
+      if (wide[i]) props.disable_statistics(schema_->field(static_cast<int>(i))->name());
     }
+    p->wide = wide;
     parquet::ArrowWriterProperties::Builder arrow_props;
     // Keep the Arrow schema (time zone, extension types) for Arrow-based readers.
     arrow_props.store_schema();

@@ -209,11 +209,15 @@ arrow::Status Connection::StartCopyOut(const std::string& sql) {
   return arrow::Status::OK();
 }
 
-arrow::Result<int> Connection::ReadCopyMessage(const char** data) {
+void Connection::ReleaseCopyMessage() {
   if (copy_buffer_) {
     PQfreemem(copy_buffer_);
     copy_buffer_ = nullptr;
   }
+}
+
+arrow::Result<int> Connection::ReadCopyMessage(const char** data) {
+  ReleaseCopyMessage();
   int n = PQgetCopyData(conn_, &copy_buffer_, /*async=*/0);
   if (n > 0) {
     *data = copy_buffer_;

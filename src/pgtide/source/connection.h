@@ -54,6 +54,9 @@ class Connection {
   /// Returns the length of the next CopyData message (its buffer in *data, freed on the
   /// next call), 0 at the end of the COPY, or an error.
   arrow::Result<int> ReadCopyMessage(const char** data);
+  /// Frees the last message's buffer now, once it is decoded: a wide row's copy need not
+  /// stay alive while the next message is awaited.
+  void ReleaseCopyMessage();
   /// Aborts a COPY in progress (used when the consumer fails half way).
   void CancelQuery();
 

@@ -100,6 +100,7 @@ arrow::Result<DecodedBatch> CopyDecoder::Flush() {
   }
   DecodedBatch out = std::move(current_);
   out.batch = arrow::RecordBatch::Make(schema_, rows_, std::move(arrays));
+  out.copy_bytes = bytes_;
   // The next batch is most likely as long as this one: size the builders once instead of
   // letting them double (and copy) sixteen times on the way to 64k rows.
   current_ = DecodedBatch{};

@@ -18,6 +18,7 @@ struct DecodedBatch {
   std::shared_ptr<arrow::RecordBatch> batch;
   std::vector<int64_t> cursor;       // empty when the table has no cursor column
   std::vector<uint8_t> cursor_null;  // 1 where the cursor is NULL
+  int64_t copy_bytes = 0;            // COPY bytes of its rows, to bound queues by memory
 };
 
 /// Decides per row whether it is emitted; sees the raw tuple bytes (for row identity).
