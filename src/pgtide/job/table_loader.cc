@@ -98,8 +98,8 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(
 
   arrow::Status st = StageSteps(plan, r, staged.get(), progress_rows);
   if (!st.ok()) {
+    // Its staged files are discarded: a retry starts the table from scratch.
     if (staged->pipe) staged->pipe->Abort();
-    ReportTable(plan, r, st, staged->start);
     return st;
   }
   return staged;
