@@ -91,6 +91,35 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       "{\"tables\": {\"schema.table\": {\"cursor_column\": ..., \"load_type\": "
       "\"full\"|\"cdc\", \"skip\": true, \"missing_cursor\": ...}}}; validated "
       "strictly");
+  // --- PostgreSQL timeouts and retries (issue 12 items 2-3; README "Timeouts and
+  // retries"). A timeout flag given here beats the same setting in --source.
+  auto& pg = r.connect;
+  cmd->add_option("--connect-timeout", pg.connect_timeout_s,
+                  "Seconds to wait for a PostgreSQL login (libpq connect_timeout) "
+                  "[default: 10, or connect_timeout in --source / PGCONNECT_TIMEOUT]")
+      ->check(CLI::Range(1, 3600))
+      ->each([&pg](const std::string&) { pg.connect_timeout_given = true; });
+  cmd->add_option("--tcp-keepalive", pg.tcp_keepalive_s,
+                  "Drop a PostgreSQL connection whose peer is silent this many seconds "
+                  "(TCP keepalives and tcp_user_timeout); 0 turns them off [default: 60]")
+      ->check(CLI::Range(0, 86400))
+      ->each([&pg](const std::string&) { pg.tcp_keepalive_given = true; });
+  cmd->add_option("--stall-timeout", pg.stall_timeout_s,
+                  "Abandon a query or COPY after this many seconds without a byte from "
+                  "PostgreSQL (cancelled, then retried); 0 waits for ever")
+      ->check(CLI::Range(0, 86400 * 7))
+      ->capture_default_str();
+  cmd->add_option("--retries", r.retries,
+                  "Times a table is retried from scratch after a PostgreSQL outage "
+                  "(connection lost, restart, too many connections, serialization "
+                  "failure)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  cmd->add_option("--retry-wait", r.retry_wait_s,
+                  "Seconds before the first retry; doubled for each next one, at most 30")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  // --- end of PostgreSQL timeouts and retries
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   // --- Validation before loading (issue 12, items 5 and 6) ---

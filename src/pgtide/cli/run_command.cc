@@ -4,6 +4,7 @@
 
 #include "pgtide/cli/commands.h"
 #include "pgtide/cli/progress.h"
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
@@ -69,7 +70,13 @@ int RunCommand(CliValues* values) {
              static_cast<int>(code));
   } else {
     for (const auto& r : results) {
-      if (r.status != job::TableStatus::kOk) code = ExitCode::kTablesFailed;
+      if (r.status != job::TableStatus::kOk && code == ExitCode::kOk)
+        code = ExitCode::kTablesFailed;
+      // A table lost to a PostgreSQL outage (after its retries) says "retry later" (3),
+      // not "look at this table" (1).
+      if (r.status != job::TableStatus::kOk &&
+          InfoOf(r.error_class).exit_code == ExitCode::kSourceUnavailable)
+        code = ExitCode::kSourceUnavailable;
     }
   }
   info.finished_micros = NowMicros();

@@ -41,6 +41,10 @@ struct RunOptions {
   std::string job_name = "pgtide";
   std::string environment = "dev";
   int jobs = 1;  // tables loaded at the same time
+  // PostgreSQL outages (README "Timeouts and retries"): a table is retried from scratch
+  // up to `retries` times, waiting retry_wait_s, then twice that, ... (at most 30 s).
+  int retries = 5;
+  double retry_wait_s = 2;
   sink::WriterOptions writer;
   storage::S3Settings s3;
   /// Extra overlap re-scanned by cdc for cursors set by application clocks: an interval

@@ -8,6 +8,8 @@
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
 #include "pgtide/job/table_committer.h"
+#include "pgtide/job/table_retry.h"
+#include "pgtide/job/worker_budget.h"
 
 namespace pgtide::job {
 
@@ -23,42 +25,38 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
     progress->running[i] = 0;
     progress->tables_done++;
   });
-  std::atomic<size_t> next{0};
+  int jobs =
+      std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
+  jobs = CapWorkersToConnectionBudget(first.get(), jobs);
+  TableQueue queue(plans.size(), jobs);
+  SourceRetry retry(ctx->options->retries, ctx->options->retry_wait_s);
   auto worker = [&](std::unique_ptr<source::Connection> conn) {
     std::deque<std::future<void>> staged;
-    for (size_t i = next++; i < plans.size(); i = next++) {
+    while (auto next = queue.Next()) {
+      const size_t i = *next;
       TableResult& r = results[i];
       r.table = plans[i].table.qualified_name();
       r.mode = LoadTypeName(plans[i].mode);
       progress->running[i] = 1;
       try {
-        if (!conn) {
-          auto c = source::Connection::Open(ctx->options->connect);
-          if (!c.ok()) {
-            r.status = TableStatus::kFailed;
-            r.error = c.status().message();
-            r.error_class = ErrorClassOf(c.status());
-            LogError("table {} failed: {}", r.table, r.error);
-            progress->running[i] = 0;
-            progress->tables_done++;
-            continue;
-          }
-          conn = std::move(*c);
+        bool gave_way = false;
+        auto table = StageWithRetries(
+            ctx, plans[i], &r, &progress->scans[i], &conn, &retry,
+            [&queue, i] { return queue.GiveWay(i); }, &gave_way);
+        if (gave_way) {
+          progress->running[i] = 0;
+          break;
         }
-        TableLoader loader(ctx, conn.get());
-        auto table = loader.Stage(plans[i], &r, &progress->scans[i]);
-        if (!table.ok()) {
-          // A broken connection is replaced for the next table.
-          if (!conn->is_healthy()) conn.reset();
+        if (!table) {
           progress->running[i] = 0;
           progress->tables_done++;
           continue;
         }
-        (*table)->index = i;
+        table->index = i;
         // A table of more than one batch may hold up to the writer's memory budget until
         // it is committed: the next table waits for it, so memory stays one table's.
-        const bool large = (*table)->pipe->batches_pushed() > 1;
-        staged.push_back(committer.Submit(std::move(*table)));
+        const bool large = table->pipe->batches_pushed() > 1;
+        staged.push_back(committer.Submit(std::move(table)));
         while (!staged.empty() && (large || staged.size() >= kMaxStagedPerWorker)) {
           staged.front().wait();
           staged.pop_front();
@@ -75,8 +73,6 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
     }
     for (auto& f : staged) f.wait();
   };
-  int jobs =
-      std::max(1, std::min<int>(ctx->options->jobs, static_cast<int>(plans.size())));
   std::vector<std::thread> threads;
   for (int j = 1; j < jobs; ++j) threads.emplace_back(worker, nullptr);
   worker(std::move(first));

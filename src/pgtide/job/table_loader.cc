@@ -144,8 +144,8 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(const TablePlan& 
 
   arrow::Status st = StageSteps(plan, r, staged.get(), progress);
   if (!st.ok()) {
+    // Its staged files are discarded: a retry starts the table from scratch.
     if (staged->pipe) staged->pipe->Abort();
-    ReportTable(plan, r, st, staged->start);
     return st;
   }
   return staged;

@@ -49,7 +49,8 @@ class TableLoader {
  public:
   TableLoader(RunContext* ctx, source::Connection* conn) : ctx_(ctx), conn_(conn) {}
 
-  /// Fills what it learns into `result`. On failure the table is already reported.
+  /// Fills what it learns into `result`. On failure nothing of the table is left
+  /// staged, and the caller reports it (ReportTable) unless it tries again.
   arrow::Result<std::unique_ptr<StagedTable>> Stage(const TablePlan& plan,
                                                     TableResult* result,
                                                     ScanProgress* progress);

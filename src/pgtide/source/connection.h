@@ -35,6 +35,15 @@ struct ConnectOptions {
   std::string source;
   /// Overrides the database name of `source` (the original job's --database_name).
   std::string database;
+  // Bounded waits (README "Timeouts and retries"). A flag given on the command line wins
+  // over the same setting in `source`; otherwise `source` (or PGCONNECT_TIMEOUT) wins
+  // over the default.
+  int connect_timeout_s = 10;  // --connect-timeout: libpq's connect_timeout
+  bool connect_timeout_given = false;
+  int tcp_keepalive_s = 60;  // --tcp-keepalive: a dead peer is dropped after about this
+  bool tcp_keepalive_given = false;
+  int stall_timeout_s =
+      600;  // --stall-timeout: no byte from the server this long; 0 = off
 };
 
 /// One libpq connection, pinned to UTC and ISO dates so every value and mark we read is
@@ -66,14 +75,24 @@ class Connection {
   /// (without time zone) columns filled by now() were written.
   const std::string& server_timezone() const { return server_timezone_; }
   int server_version() const;
-  /// False once the connection is lost: the caller replaces it.
+  /// False once the connection is lost or was abandoned after a stall: the caller
+  /// replaces it.
   bool is_healthy() const;
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   arrow::Status ErrorFromResult(const pg_result* res, const std::string& what);
+  /// Waits until a whole result is in (PQisBusy false), at most `stall_timeout_s_`
+  /// without a byte from the server; on expiry cancels, abandons the connection and
+  /// returns a transient error.
+  arrow::Status AwaitInput(const std::string& what);
+  /// Sends a PQexec-like statement without blocking on the answer; collects its results.
+  arrow::Result<QueryResult> CollectResult(const std::string& what);
+  arrow::Status Stalled(const std::string& what);
 
   pg_conn* conn_;
+  int stall_timeout_s_ = 0;
+  bool abandoned_ = false;
   char* copy_buffer_ = nullptr;
   std::string description_;
   std::string server_timezone_;
