@@ -85,6 +85,12 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   cmd->add_flag("--no-progress", v->no_progress, "No progress line even on a terminal");
+  // --- Signals and the run log written as the run goes (issue 12, item 4).
+  cmd->add_option("--local-log-dir", v->local_log_dir,
+                  "Local folder for the run log while the run goes, when the log folder "
+                  "is on S3; the next run uploads what a killed run left there "
+                  "[default: $TMPDIR/pgtide-logs]")
+      ->envname("PGTIDE_LOCAL_LOG_DIR");
 }
 
 static std::string JoinLocation(const std::string& base, const std::string& rel) {

@@ -17,6 +17,8 @@ struct CliValues {
   std::string config_file;
   bool verbose = false;
   bool no_progress = false;
+  // Signals and the run log kept on local disk as the run goes.
+  std::string local_log_dir;  // "" = the log folder when local, else $TMPDIR/pgtide-logs
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

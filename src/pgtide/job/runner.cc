@@ -4,6 +4,7 @@
 #include <future>
 #include <thread>
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
@@ -27,6 +28,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
   auto worker = [&](std::unique_ptr<source::Connection> conn) {
     std::deque<std::future<void>> staged;
     for (size_t i = next++; i < plans.size(); i = next++) {
+      if (StopRequested()) break;  // tables not started stay pending: not started
       TableResult& r = results[i];
       r.table = plans[i].table.qualified_name();
       r.mode = LoadTypeName(plans[i].mode);

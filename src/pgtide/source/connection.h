@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "pgtide/common/cancellation.h"
+
 // libpq's handles, declared here so that no layer above source/ sees libpq itself.
 struct pg_conn;
 struct pg_result;
+struct pg_cancel;
 
 namespace pgtide::source {
 
@@ -69,8 +72,13 @@ class Connection {
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   arrow::Status ErrorFromResult(const pg_result* res, const std::string& what);
+  /// On SIGTERM / SIGINT, cancels whatever statement (a COPY) is running on this
+  /// connection, so a graceful stop does not wait for the end of a table.
+  void CancelOnStop();
 
   pg_conn* conn_;
+  pg_cancel* cancel_ = nullptr;
+  std::unique_ptr<CancelHook> stop_hook_;
   char* copy_buffer_ = nullptr;
   std::string description_;
   std::string server_timezone_;
