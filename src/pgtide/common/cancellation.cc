@@ -81,8 +81,15 @@ std::string SignalName(int signo) {
 }
 
 int InterruptedExitCode() {
-  int s = StopSignal();
-  return s == 0 ? static_cast<int>(ExitCode::kInterrupted) : 128 + s;
+  switch (StopSignal()) {
+    case SIGTERM:
+      return static_cast<int>(ExitCode::kTerminated);
+    case 0:
+    case SIGINT:
+      return static_cast<int>(ExitCode::kInterrupted);
+    default:
+      return 128 + StopSignal();
+  }
 }
 
 arrow::Status InterruptedError(const std::string& what) {

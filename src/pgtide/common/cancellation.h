@@ -31,7 +31,8 @@ int StopSignal();
 /// "SIGTERM", "SIGINT", or "signal N".
 std::string SignalName(int signo);
 /// The process exit code of an interrupted run: 128 + the signal number, as shells
-/// report a process killed by it (SIGINT 130 = ExitCode::kInterrupted, SIGTERM 143).
+/// report a process killed by it (SIGINT: ExitCode::kInterrupted = 130, SIGTERM:
+/// ExitCode::kTerminated = 143).
 int InterruptedExitCode();
 /// An error of class kInterrupted: "<what>: interrupted by SIGTERM".
 arrow::Status InterruptedError(const std::string& what);
