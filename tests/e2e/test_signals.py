@@ -272,10 +272,14 @@ def test_sigkill_leaves_a_log_the_next_run_uploads(pg_db, proxy, tmp_path, s3_bu
     p.communicate()
     [partial] = list(partial_dir.glob("*.log.partial"))
     assert "3 tables to load" in partial.read_text()
+    staging = list(pathlib.Path(_pgtide_tmpdir).glob("pgtide-staging-*"))
+    assert bool(staging) == (where == "s3")
     r = run_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type", "cdc",
                    "--no-progress", *extra)
     assert "was uploaded to" in r.stderr, r.stderr
     assert not list(partial_dir.glob("*.log.partial"))
+    # The killed run's S3 staging folder (its lock is free) went too.
+    assert not list(pathlib.Path(_pgtide_tmpdir).glob("pgtide-staging-*"))
     name = partial.name.removesuffix(".partial")
     if where == "local":
         text = (lake / "_pgtide" / "logs" / name).read_text()
