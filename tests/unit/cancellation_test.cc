@@ -60,6 +60,25 @@ TEST_F(CancellationTest, SecondSignalExitsAtOnceWithTheFirstSignalsCode) {
       ::testing::ExitedWithCode(130), "SIGTERM again; exiting now with code 130");
 }
 
+TEST_F(CancellationTest, AHangingCancelDoesNotBlockTheSecondSignal) {
+  EXPECT_EXIT(
+      {
+        StartSignalWatcher();
+        EnableGracefulStop();
+        std::atomic<bool> hanging{false};
+        CancelHook hook([&] {  // as PQcancel towards a dead network
+          hanging = true;
+          std::this_thread::sleep_for(std::chrono::seconds(60));
+        });
+        ::kill(::getpid(), SIGTERM);
+        WaitFor([&] { return hanging.load(); });
+        ::kill(::getpid(), SIGTERM);
+        std::this_thread::sleep_for(std::chrono::seconds(10));
+        std::exit(1);
+      },
+      ::testing::ExitedWithCode(143), "exiting now");
+}
+
 TEST_F(CancellationTest, BeforeGracefulStopIsEnabledASignalExitsAtOnce) {
   EXPECT_EXIT(
       {

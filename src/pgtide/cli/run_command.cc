@@ -105,7 +105,7 @@ int RunCommand(CliValues* values) {
   int code = static_cast<int>(ExitCode::kOk);
   info.status = "ok";
   if (!st.ok()) {
-    code = static_cast<int>(ExitCodeOf(st));
+    code = StopRequested() ? InterruptedExitCode() : static_cast<int>(ExitCodeOf(st));
     info.status = "not_started";
     info.error = st.message();
     LogError("{}", st.message());

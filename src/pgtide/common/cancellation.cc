@@ -105,9 +105,13 @@ void RequestStop(int signo) {
       "are aborted (their files removed), committed tables stay; a second signal exits "
       "at once",
       SignalName(signo));
-  auto& r = Registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  for (auto& [id, cancel] : r.hooks) cancel();
+  // On a thread of their own: a cancel that hangs (PQcancel towards a dead network) must
+  // not keep the watcher from taking the second signal.
+  std::thread([] {
+    auto& r = Registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    for (auto& [id, cancel] : r.hooks) cancel();
+  }).detach();
 }
 
 CancelHook::CancelHook(std::function<void()> cancel) {

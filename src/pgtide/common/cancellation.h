@@ -40,7 +40,7 @@ arrow::Status InterruptedError(const std::string& what);
 /// Asks for a stop as if `signo` had arrived (the watcher's first-signal path; tests).
 void RequestStop(int signo);
 
-/// Registers `cancel` to run (on the watcher thread) when a stop is asked for, for as
+/// Registers `cancel` to run (on a thread of its own) when a stop is asked for, for as
 /// long as the object lives. The destructor waits for a running call to finish, so
 /// whatever `cancel` touches may be destroyed right after it.
 class CancelHook {
