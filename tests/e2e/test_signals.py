@@ -168,9 +168,16 @@ def test_signal_during_copy_stops_gracefully_local(pg_db, proxy, tmp_path, _pgti
     logs = lake / "_pgtide" / "logs"
     p = start_pgtide("run", "--source", proxied_uri(pg_db, proxy), "--output", lake,
                      "--load-type", "full", "--no-progress", "--memory-limit-mb", "8")
-    # Mid-COPY, with interleaved dates already spilled to hidden files in the lake.
+    state_file = lake / "_pgtide" / "max_timestamps.csv"
+
+    def a_first_committed():
+        return state_file.exists() and "public.a_first" in state_file.read_text()
+
+    # Mid-COPY, with interleaved dates already spilled to hidden files in the lake, and
+    # the first table committed.
     wait_for("b_big's COPY and spill", lambda: copy_running(pg_db, "b_big") and any(
-        "-spill-" in f for f in hidden_files(lake / "public" / "b_big")), p)
+        "-spill-" in f for f in hidden_files(lake / "public" / "b_big")) and
+        a_first_committed(), p)
     assert list(logs.glob("*.log.partial")), "no run log on disk while the run goes"
     p.send_signal(signo)
     rc, out, err, took = wait_exit(p)
@@ -188,7 +195,7 @@ def test_signal_during_copy_stops_gracefully_local(pg_db, proxy, tmp_path, _pgti
     assert "interrupted" in list(logs.glob("*.log"))[0].read_text()
     assert not hidden_files(lake), "staging or spill files left in the lake"
     assert not pgtide_temp_entries(_pgtide_tmpdir), "pgtide left files in $TMPDIR"
-    state = read_state((lake / "_pgtide" / "max_timestamps.csv").read_bytes())
+    state = read_state(state_file.read_bytes())
     assert set(state) == {"public.a_first"}
     assert_lake_equals_pg(pg_db, lake, "public", "a_first", "id")
     assert not (lake / "public" / "b_big").exists() or not list(
