@@ -129,6 +129,13 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->check(CLI::IsMember({"reload", "skip", "fail"}))
       ->capture_default_str();
 
+  // --- Signals and the run log written as the run goes (issue 12, item 4).
+  cmd->add_option("--local-log-dir", v->local_log_dir,
+                  "Local folder for the run log while the run goes, when the log folder "
+                  "is on S3; the next run uploads what a killed run left there "
+                  "[default: $TMPDIR/pgtide-logs]")
+      ->envname("PGTIDE_LOCAL_LOG_DIR");
+
   // Progress (issue 12, item 14).
   cmd->add_flag("--no-progress", v->no_progress, "Same as --progress never");
   cmd->add_option("--progress", v->progress,

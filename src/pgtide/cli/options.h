@@ -23,6 +23,8 @@ struct CliValues {
   std::string progress = "auto";          // --progress
   std::string progress_interval = "30s";  // --progress-interval
   ProgressSettings progress_settings;     // resolved from the two above
+  // Signals and the run log kept on local disk as the run goes.
+  std::string local_log_dir;  // "" = the log folder when local, else $TMPDIR/pgtide-logs
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

@@ -5,6 +5,7 @@
 #include "pgtide/cli/commands.h"
 #include "pgtide/cli/progress.h"
 #include "pgtide/common/error_catalogue.h"
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
@@ -12,6 +13,7 @@
 #include "pgtide/job/runner.h"
 #include "pgtide/job/state_file_commit.h"
 #include "pgtide/runlog/log_upload.h"
+#include "pgtide/runlog/partial_log.h"
 #include "pgtide/runlog/run_summary.h"
 #include "pgtide/sink/lake_names.h"
 
@@ -44,12 +46,46 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
     ProgressLine line(&plans, &run_progress, progress);
     *results = job::RunTables(&ctx, plans, &run_progress, std::move(pre.conn));
   }
+  for (size_t i = 0; i < plans.size(); ++i) {
+    job::TableResult& r = (*results)[i];
+    if (r.status != job::TableStatus::kPending) continue;
+    // Only a stop leaves a table unstarted.
+    r.table = plans[i].table.qualified_name();
+    r.mode = job::LoadTypeName(plans[i].mode);
+    r.reason = plans[i].reason;
+    r.status = job::TableStatus::kInterrupted;
+    r.error_class = ErrorClass::kInterrupted;
+    r.error = fmt::format("not started: the run was interrupted by {}",
+                          SignalName(StopSignal()));
+  }
   return arrow::Status::OK();
+}
+
+/// Delivers the logs that killed runs left on local disk, then keeps this run's log
+/// there as it goes. Neither is worth failing the run for.
+std::unique_ptr<runlog::PartialLog> StartPartialLog(const CliValues& values,
+                                                    const std::string& base,
+                                                    const std::string& run_id) {
+  const auto& r = values.run;
+  std::string folder = runlog::PartialLogFolder(r.log_folder, values.local_log_dir);
+  std::string local = runlog::PartialLogFolder("", values.local_log_dir);
+  runlog::RecoverPartialLogs(folder, r.s3, run_id);
+  if (local != folder) runlog::RecoverPartialLogs(local, r.s3, run_id);
+  auto partial = runlog::PartialLog::Start(folder, base, r.log_folder);
+  if (!partial.ok()) {
+    LogWarning("{}; the log is kept in memory until the end of the run",
+               partial.status().message());
+    return nullptr;
+  }
+  LogDebug("run log kept at {} while the run goes", (*partial)->path());
+  return std::move(*partial);
 }
 
 }  // namespace
 
 int RunCommand(CliValues* values) {
+  // From here a signal stops the run gracefully (cli/main.cc started the watcher).
+  EnableGracefulStop();
   runlog::RunInfo info;
   info.started_micros = NowMicros();
   info.run_id = sink::NewRunId(info.started_micros);
@@ -58,29 +94,46 @@ int RunCommand(CliValues* values) {
   info.load_type = values->load_type;
   RunLog::Get().set_verbose(values->verbose);
 
+  // The run id is the UTC start time plus a suffix: two runs that start in the same
+  // second keep a log each.
+  const std::string base =
+      fmt::format("{}-{}-{}", info.job_name, info.environment, info.run_id);
   std::vector<job::TableResult> results;
+  std::unique_ptr<runlog::PartialLog> partial;
   arrow::Status st = ResolveRunOptions(values, /*output_required=*/true);
+  if (st.ok()) partial = StartPartialLog(*values, base, info.run_id);
+  if (st.ok() && StopRequested()) st = InterruptedError("the run");
   if (st.ok()) st = Execute(values->run, &info, values->progress_settings, &results);
-  ExitCode code = ExitCode::kOk;
+  int code = static_cast<int>(ExitCode::kOk);
+  info.status = "ok";
   if (!st.ok()) {
-    code = ExitCodeOf(st);
+    code = StopRequested() ? InterruptedExitCode() : static_cast<int>(ExitCodeOf(st));
+    info.status = "not_started";
     info.error = st.message();
     LogError("{}", st.message());
     LogError("the run could not start; no data and no state were written (exit code {})",
-             static_cast<int>(code));
+             code);
   } else {
     for (const auto& r : results) {
-      if (r.status != job::TableStatus::kOk && code == ExitCode::kOk)
-        code = ExitCode::kTablesFailed;
-      // A table lost to a PostgreSQL outage (after its retries) says "retry later" (3),
-      // not "look at this table" (1).
-      if (r.status != job::TableStatus::kOk &&
-          InfoOf(r.error_class).exit_code == ExitCode::kSourceUnavailable)
-        code = ExitCode::kSourceUnavailable;
+      if (r.status != job::TableStatus::kOk) {
+        if (code == static_cast<int>(ExitCode::kOk))
+          code = static_cast<int>(ExitCode::kTablesFailed);
+        info.status = "failed";
+        // A table lost to a PostgreSQL outage (after its retries) says "retry later"
+        // (3), not "look at this table" (1).
+        if (InfoOf(r.error_class).exit_code == ExitCode::kSourceUnavailable)
+          code = static_cast<int>(ExitCode::kSourceUnavailable);
+      }
     }
   }
+  if (StopRequested()) {
+    // Tables committed before the signal stay committed; the rest were aborted.
+    code = InterruptedExitCode();
+    info.status = "interrupted";
+    info.signal = SignalName(StopSignal());
+  }
   info.finished_micros = NowMicros();
-  info.exit_code = static_cast<int>(code);
+  info.exit_code = code;
   double seconds = (info.finished_micros - info.started_micros) / 1e6;
   if (st.ok()) {
     std::fputs(runlog::SummaryTable(results, seconds).c_str(), stdout);
@@ -88,13 +141,15 @@ int RunCommand(CliValues* values) {
   }
   LogInfo("run {} finished with exit code {} in {:.2f}s", info.run_id, info.exit_code,
           seconds);
-  // The run id is the UTC start time plus a suffix: two runs that start in the same
-  // second keep a log each.
-  std::string base =
-      fmt::format("{}-{}-{}", info.job_name, info.environment, info.run_id);
-  runlog::UploadRunLog(values->run.log_folder, values->run.s3, base, RunLog::Get().Text(),
-                       runlog::SummaryJson(info, results));
-  return static_cast<int>(code);
+  std::string where =
+      runlog::UploadRunLog(values->run.log_folder, values->run.s3, base,
+                           RunLog::Get().Text(), runlog::SummaryJson(info, results));
+  if (partial) {
+    partial->Finish(/*delivered=*/!where.empty());
+    if (where.empty())
+      std::fprintf(stderr, "the run log is kept at %s\n", partial->path().c_str());
+  }
+  return code;
 }
 
 }  // namespace pgtide::cli

@@ -70,6 +70,7 @@ ErrorClass DefaultClassOf(ExitCode code) {
     case ExitCode::kStorageUnavailable:
       return ErrorClass::kStorageUnavailable;
     case ExitCode::kInterrupted:
+    case ExitCode::kTerminated:
       return ErrorClass::kInterrupted;
     default:
       return ErrorClass::kInternal;

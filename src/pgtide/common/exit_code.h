@@ -21,7 +21,8 @@ enum class ExitCode : int {
   kStorageUnavailable =
       5,               // output or log location cannot be written (denied, missing, full)
   kInternal = 70,      // a bug: please report it with the run log
-  kInterrupted = 130,  // stopped by SIGTERM / SIGINT; committed tables stay
+  kInterrupted = 130,  // stopped by SIGINT (128 + 2); committed tables stay
+  kTerminated = 143,   // stopped by SIGTERM (128 + 15); committed tables stay
 };
 
 /// Carries an ExitCode, its ErrorClass and, for PostgreSQL errors, the SQLSTATE inside an

@@ -35,7 +35,16 @@ void RunLog::Write(LogLevel level, std::string msg) {
     if (before_echo_) before_echo_();
     std::fprintf(stderr, "%s\n", line.c_str());
   }
+  if (sink_) sink_(line);
   lines_.push_back(std::move(line));
+}
+
+void RunLog::set_sink(std::function<void(const std::string& line)> sink) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sink_ = std::move(sink);
+  if (sink_) {
+    for (const auto& l : lines_) sink_(l);
+  }
 }
 
 std::vector<std::string> RunLog::Lines() const {

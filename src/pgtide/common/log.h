@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ class RunLog {
   /// Called around each echoed line so a progress line on the terminal can be cleared
   /// first.
   void set_before_echo(void (*hook)()) { before_echo_ = hook; }
+  /// Also hands every kept line to `sink` as it is written (under the log's lock, so
+  /// lines arrive in order), starting with the lines so far; an empty function stops it.
+  /// The run log on local disk (runlog/partial_log.h) is such a sink.
+  void set_sink(std::function<void(const std::string& line)> sink);
 
  private:
   mutable std::mutex mu_;
@@ -34,6 +39,7 @@ class RunLog {
   bool echo_ = true;
   bool verbose_ = false;
   void (*before_echo_)() = nullptr;
+  std::function<void(const std::string&)> sink_;
 };
 
 template <typename... Args>

@@ -4,6 +4,7 @@
 #include <future>
 #include <thread>
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
@@ -34,6 +35,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
     std::deque<std::future<void>> staged;
     while (auto next = queue.Next()) {
       const size_t i = *next;
+      if (StopRequested()) break;  // tables not started stay pending: not started
       TableResult& r = results[i];
       r.table = plans[i].table.qualified_name();
       r.mode = LoadTypeName(plans[i].mode);

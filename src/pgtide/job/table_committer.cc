@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/job/table_loader.h"
 
@@ -54,12 +55,20 @@ arrow::Status TableCommitter::CommitGroup(
   std::vector<arrow::Status> status(n);
   std::vector<TableChange> changes;
   std::vector<size_t> of_change;
+  // After a stop was asked for, tables whose commit has not begun are aborted; a commit
+  // that has begun (publish, then the state write) is let finish, so it lands whole.
+  auto interrupted = [&](size_t i) {
+    return InterruptedError("table " + group[i]->plan->table.qualified_name());
+  };
   for (size_t i = 0; i < n; ++i) {
     try {
-      status[i] = CloseFiles(group[i].get());
+      status[i] = StopRequested() ? interrupted(i) : CloseFiles(group[i].get());
     } catch (const std::exception& e) {
       status[i] = Error(ExitCode::kInternal, e.what());
     }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (status[i].ok() && StopRequested()) status[i] = interrupted(i);
     if (status[i].ok()) {
       changes.push_back(std::move(group[i]->change));
       of_change.push_back(i);
@@ -67,7 +76,7 @@ arrow::Status TableCommitter::CommitGroup(
   }
   std::vector<arrow::Status> committed;
   try {
-    committed = target_->Commit(changes);
+    if (!changes.empty()) committed = target_->Commit(changes);
   } catch (const std::exception& e) {
     committed.assign(changes.size(), Error(ExitCode::kInternal, e.what()));
   }

@@ -7,6 +7,7 @@
 #include <malloc.h>
 #endif
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
 #include "pgtide/common/log.h"
@@ -78,6 +79,10 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
     return arrow::Status::OK();
   };
   while (true) {
+    if (StopRequested()) {
+      conn_->CancelQuery();
+      return InterruptedError("table " + plan.table.qualified_name());
+    }
     const char* data = nullptr;
     ARROW_ASSIGN_OR_RAISE(int n, conn_->ReadCopyMessage(&data));
     if (n == 0) break;
@@ -123,6 +128,8 @@ const char* TableStatusName(TableStatus s) {
       return "ok";
     case TableStatus::kFailed:
       return "failed";
+    case TableStatus::kInterrupted:
+      return "interrupted";
     default:
       return "pending";
   }
@@ -143,6 +150,10 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(const TablePlan& 
   for (const auto& w : plan.warnings) LogWarning("{}", w);
 
   arrow::Status st = StageSteps(plan, r, staged.get(), progress);
+  // Whatever failed once a stop was asked for (a COPY cancelled by the signal, say)
+  // failed because of it.
+  if (!st.ok() && StopRequested() && ErrorClassOf(st) != ErrorClass::kInterrupted)
+    st = InterruptedError("table " + plan.table.qualified_name());
   if (!st.ok()) {
     // Its staged files are discarded: a retry starts the table from scratch.
     if (staged->pipe) staged->pipe->Abort();
@@ -155,6 +166,7 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                                       StagedTable* staged, ScanProgress* progress) {
   const std::string name = plan.table.qualified_name();
   const auto& opts = *ctx_->options;
+  if (StopRequested()) return InterruptedError("table " + name);
   // 1. Sweep what no commit accounts for.
   int deleted = 0;
   ARROW_ASSIGN_OR_RAISE(
@@ -202,6 +214,10 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   // 3. Scan into the writer.
   std::string sql = BuildCopySql(plan, window.predicate);
   LogDebug("table {}: {}", name, sql);
+  if (StopRequested()) {
+    (void)conn_->Exec("ROLLBACK");
+    return InterruptedError("table " + name);
+  }
   ARROW_RETURN_NOT_OK(conn_->StartCopyOut(sql));
   arrow::FieldVector fields;
   for (const auto& c : plan.columns) fields.push_back(c.field);
@@ -304,6 +320,16 @@ void ReportTable(const TablePlan& plan, TableResult* r, const arrow::Status& st,
         name, r->mode, r->rows, r->files, r->bytes, r->seconds,
         r->old_mark.empty() ? "(none)" : r->old_mark,
         r->new_mark.empty() ? "(none)" : r->new_mark);
+  } else if (StopRequested() && ErrorClassOf(st) == ErrorClass::kInterrupted) {
+    r->status = TableStatus::kInterrupted;
+    r->error = st.message();
+    r->error_class = ErrorClass::kInterrupted;
+    r->new_mark.clear();
+    r->resume_from.clear();
+    LogWarning(
+        "table {} was not committed: {}\nDETAIL: its files were removed and its state "
+        "line was not changed; the next run loads it",
+        name, st.message());
   } else {
     r->status = TableStatus::kFailed;
     r->error = st.message();

@@ -7,9 +7,11 @@
 
 namespace pgtide::job {
 
-enum class TableStatus { kPending, kOk, kFailed };
+/// kInterrupted: aborted or never started because the run was stopped by a signal.
+enum class TableStatus { kPending, kOk, kFailed, kInterrupted };
 
-/// "pending", "ok", "failed": as the summary and the JSON run summary print it.
+/// "pending", "ok", "failed", "interrupted": as the summary and the JSON run summary
+/// print it.
 const char* TableStatusName(TableStatus s);
 
 /// The outcome of one table in a run, for the summary table and the JSON run summary.

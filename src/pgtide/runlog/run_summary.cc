@@ -22,12 +22,16 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
   j["finished_at"] = FormatIsoMicros(run.finished_micros);
   j["seconds"] = (run.finished_micros - run.started_micros) / 1e6;
   j["exit_code"] = run.exit_code;
+  j["status"] = run.status;
+  if (!run.signal.empty()) j["signal"] = run.signal;
   if (!run.error.empty()) j["error"] = run.error;
-  int64_t rows = 0, failed = 0;
+  int64_t rows = 0, failed = 0, interrupted = 0;
   auto arr = nlohmann::ordered_json::array();
   for (const auto& t : tables) {
     rows += t.rows;
-    failed += t.status != job::TableStatus::kOk;
+    failed += t.status == job::TableStatus::kFailed;
+    interrupted += t.status == job::TableStatus::kInterrupted ||
+                   t.status == job::TableStatus::kPending;
     nlohmann::ordered_json e;
     e["table"] = t.table;
     e["mode"] = t.mode;
@@ -48,6 +52,7 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
   }
   j["tables_total"] = tables.size();
   j["tables_failed"] = failed;
+  j["tables_interrupted"] = interrupted;
   j["rows_total"] = rows;
   j["tables"] = std::move(arr);
   return j.dump(2) + "\n";
@@ -67,7 +72,7 @@ std::string SummaryTable(const std::vector<job::TableResult>& tables, double sec
       fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7}  {}\n", "table", w,
                   "mode", "status", "rows", "files", "size", "seconds", "mark");
   int64_t rows = 0, bytes = 0, files = 0;
-  int failed = 0;
+  int failed = 0, interrupted = 0;
   for (const auto& t : tables) {
     out += fmt::format(
         "{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", t.table, w, t.mode,
@@ -77,10 +82,13 @@ std::string SummaryTable(const std::vector<job::TableResult>& tables, double sec
     rows += t.rows;
     bytes += t.bytes;
     files += t.files;
-    failed += t.status != job::TableStatus::kOk;
+    failed += t.status == job::TableStatus::kFailed;
+    interrupted += t.status == job::TableStatus::kInterrupted;
   }
-  out += fmt::format("{} tables ({} failed), {} rows, {} files, {} in {:.2f}s\n",
-                     tables.size(), failed, rows, files, HumanBytes(bytes), seconds);
+  out += fmt::format("{} tables ({} failed{}), {} rows, {} files, {} in {:.2f}s\n",
+                     tables.size(), failed,
+                     interrupted ? fmt::format(", {} interrupted", interrupted) : "",
+                     rows, files, HumanBytes(bytes), seconds);
   return out;
 }
 

@@ -19,6 +19,10 @@ struct RunInfo {
   int64_t finished_micros = 0;
   int exit_code = 0;
   std::string error;  // why the run could not start, if it could not
+  /// "ok", "failed" (some tables failed), "not_started" (stopped before any table),
+  /// "interrupted" (stopped by SIGTERM / SIGINT; committed tables stay).
+  std::string status;
+  std::string signal;  // "SIGTERM" / "SIGINT" when interrupted
 };
 
 /// The machine-readable run summary (one JSON document).

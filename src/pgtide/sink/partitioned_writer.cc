@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/sink/encoding_choice.h"
@@ -327,6 +328,8 @@ arrow::Result<std::vector<storage::StagedFile>> PartitionedWriter::Close() {
   }
   last_window.clear();
   for (int64_t key : keys) {
+    // Writing out a large spilled table takes a while: a stop does not wait for it.
+    if (StopRequested()) return InterruptedError("writing " + table_dir_);
     for (const auto& spill : spills_) {
       ARROW_ASSIGN_OR_RAISE(auto rows, spill->Read(key));
       if (rows) ARROW_RETURN_NOT_OK(Append(key, std::move(rows)));

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <thread>
 
+#include "pgtide/common/cancellation.h"
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
@@ -229,6 +230,7 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(
   }
   conn->stall_timeout_s_ = options.stall_timeout_s;
   conn->description_ = Describe(raw);
+  conn->CancelOnStop();
   ARROW_ASSIGN_OR_RAISE(auto tz, conn->Exec("SHOW TimeZone"));
   conn->server_timezone_ = tz.Text(0, 0);
   ARROW_RETURN_NOT_OK(conn->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET "
@@ -255,6 +257,8 @@ bool Connection::is_healthy() const {
 }
 
 Connection::~Connection() {
+  stop_hook_.reset();  // waits for a cancel in flight before the handle goes
+  if (cancel_) PQfreeCancel(cancel_);
   if (copy_buffer_) PQfreemem(copy_buffer_);
   PQfinish(conn_);
 }
@@ -427,6 +431,16 @@ void Connection::CancelQuery() {
     auto r = ReadCopyMessage(&ignored);
     if (!r.ok() || *r == 0) break;
   }
+}
+
+void Connection::CancelOnStop() {
+  cancel_ = PQgetCancel(conn_);
+  if (cancel_ == nullptr) return;
+  // PQcancel is safe from another thread with its own PGcancel: it opens a new socket.
+  stop_hook_ = std::make_unique<CancelHook>([cancel = cancel_] {
+    char err[256];
+    PQcancel(cancel, err, sizeof(err));
+  });
 }
 
 }  // namespace pgtide::source

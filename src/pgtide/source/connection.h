@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "pgtide/common/cancellation.h"
+
 // libpq's handles, declared here so that no layer above source/ sees libpq itself.
 struct pg_conn;
 struct pg_result;
+struct pg_cancel;
 
 namespace pgtide::source {
 
@@ -90,9 +93,15 @@ class Connection {
   arrow::Result<QueryResult> CollectResult(const std::string& what);
   arrow::Status Stalled(const std::string& what);
 
-  pg_conn* conn_;
   int stall_timeout_s_ = 0;
   bool abandoned_ = false;
+  /// On SIGTERM / SIGINT, cancels whatever statement (a COPY) is running on this
+  /// connection, so a graceful stop does not wait for the end of a table.
+  void CancelOnStop();
+
+  pg_conn* conn_;
+  pg_cancel* cancel_ = nullptr;
+  std::unique_ptr<CancelHook> stop_hook_;
   char* copy_buffer_ = nullptr;
   std::string description_;
   std::string server_timezone_;

@@ -10,6 +10,7 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/storage/conditional_put.h"
+#include "pgtide/storage/staging_folder.h"
 #include "pgtide/storage/store_backends_internal.h"
 
 namespace pgtide::storage {
@@ -89,23 +90,15 @@ class S3Store : public ObjectStore {
     fs_ = *fs;
     s3fs_ = *fs;
     is_s3_ = true;
-    staging_dir_ = (fsys::temp_directory_path() /
-                    fmt::format("pgtide-staging-{}-{}", ::getpid(), RandomHex(6)))
-                       .string();
+    RemoveDeadRunsStagingFolders();
     return arrow::Status::OK();
   }
 
-  ~S3Store() override {
-    std::error_code ec;
-    fsys::remove_all(staging_dir_, ec);
-  }
-
   arrow::Result<std::string> StagingPath(const std::string& rel) override {
-    std::error_code ec;
-    fsys::create_directories(staging_dir_, ec);
-    if (ec)
-      return StorageError(arrow::Status::IOError(ec.message()), "create " + staging_dir_);
-    return staging_dir_ + "/" + RandomHex(16) + ".parquet";
+    std::string failed = staging_.Create();
+    if (!failed.empty())
+      return StorageError(arrow::Status::IOError(failed), "create " + staging_.path());
+    return staging_.path() + "/" + RandomHex(16) + ".parquet";
   }
 
   // Arrow's S3 output stream uploads in parts while it is written and completes the
@@ -169,7 +162,8 @@ class S3Store : public ObjectStore {
 
   arrow::fs::S3Options options_;
   std::shared_ptr<arrow::fs::S3FileSystem> s3fs_;
-  std::string bucket_, prefix_, staging_dir_;
+  std::string bucket_, prefix_;
+  StagingFolder staging_;  // removed with the store
 };
 
 }  // namespace
