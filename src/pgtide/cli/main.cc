@@ -7,6 +7,7 @@
 
 #include "pgtide/cli/commands.h"
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
 #include "pgtide/storage/object_store.h"
 
 #ifndef PGTIDE_VERSION
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
     rc = run->parsed() ? pgtide::cli::RunCommand(&run_values)
                        : pgtide::cli::PlanCommand(&plan_values);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "pgtide: internal error: %s\n", e.what());
+    std::fprintf(stderr, "pgtide: internal error: %s\n",
+                 pgtide::SanitizeLogMessage(e.what()).c_str());
     rc = static_cast<int>(ExitCode::kInternal);
   }
   pgtide::storage::FinalizeStorage();

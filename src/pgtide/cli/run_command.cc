@@ -6,6 +6,7 @@
 #include "pgtide/cli/progress.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/common/secrets.h"
 #include "pgtide/common/time_format.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
@@ -55,6 +56,8 @@ int RunCommand(CliValues* values) {
   info.environment = values->run.environment;
   info.load_type = values->load_type;
   RunLog::Get().set_verbose(values->verbose);
+  // Before anything is logged: the DSN's passwords are masked in every output.
+  RegisterDsnSecrets(values->run.connect.source);
 
   std::vector<job::TableResult> results;
   arrow::Status st = ResolveRunOptions(values, /*output_required=*/true);
