@@ -65,7 +65,7 @@ TEST_F(SecretsTest, CandidatesOfMalformedDsnsCoverWhatTheUserMeant) {
   EXPECT_NE(std::find(c.begin(), c.end(), "p@ss w/rd"), c.end());
   c = PasswordCandidates("host=h password=p@ss w/rd dbname=d");
   EXPECT_NE(std::find(c.begin(), c.end(), "p@ss w/rd"), c.end());
-  c = PasswordCandidates("host=h password='unterminated secret");
+  c = PasswordCandidates("host=h password='unterminated secret dbname=d");
   EXPECT_NE(std::find(c.begin(), c.end(), "'unterminated secret"), c.end());
 }
 

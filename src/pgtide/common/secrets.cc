@@ -59,7 +59,9 @@ size_t GenerousValueEnd(std::string_view s, size_t v, bool in_uri) {
     for (; i < s.size() && s[i] != '\''; ++i) {
       if (s[i] == '\\') ++i;
     }
-    return std::min(i + 1, s.size());
+    // Unterminated: libpq refuses it; the password the user meant ends before the next
+    // " key=" (masking to the end would hide the words of the error and its hint).
+    if (i < s.size()) return i + 1;
   }
   for (size_t i = v; i < s.size(); ++i) {
     if (in_uri && s[i] == '&') return i;
