@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <string>
+
 namespace pgtide {
 namespace {
 
@@ -52,6 +55,51 @@ TEST(ErrorCatalogue, ClassifiesErrnoAndCarriesTheClassInAStatus) {
   EXPECT_EQ(ErrorClassOf(arrow::Status::IOError("x")), ErrorClass::kInternal);
   // Every class has a distinct stable name.
   EXPECT_STREQ(InfoOf(ErrorClass::kStorageFull).name, "storage_full");
+}
+
+}  // namespace
+}  // namespace pgtide
+
+namespace pgtide {
+namespace {
+
+TEST(ErrorCatalogue, ClassifiesConnectFailuresByLibpqMessage) {
+  struct Case {
+    const char* message;
+    ErrorClass expected;
+  } cases[] = {
+      {"could not translate host name \"no-such-host.invalid\" to address: Name or "
+       "service not known",
+       ErrorClass::kDns},
+      {"connection to server at \"127.0.0.1\", port 5432 failed: server does not support "
+       "SSL, but SSL was required",
+       ErrorClass::kTls},
+      {"SSL error: certificate verify failed", ErrorClass::kTls},
+      {"root certificate file \"/x/root.crt\" does not exist", ErrorClass::kTls},
+      {"connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password "
+       "authentication failed for user \"postgres\"",
+       ErrorClass::kSourceAuth},
+      {"FATAL:  database \"nope\" does not exist", ErrorClass::kConfig},
+      {"invalid integer value \"notaport\" for connection option \"port\"",
+       ErrorClass::kUsage},
+      {"invalid sslmode value: \"sometimes\"", ErrorClass::kUsage},
+      {"connection to server at \"127.0.0.1\", port 1 failed: Connection refused",
+       ErrorClass::kSourceUnreachable},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(ClassifyConnectFailure(c.message), c.expected) << c.message;
+  }
+  EXPECT_EQ(InfoOf(ErrorClass::kDns).exit_code, ExitCode::kSourceUnavailable);
+  EXPECT_EQ(InfoOf(ErrorClass::kTls).exit_code, ExitCode::kSourceUnavailable);
+  EXPECT_NE(std::string(InfoOf(ErrorClass::kDns).hint).find("resolve"),
+            std::string::npos);
+}
+
+TEST(ErrorCatalogue, FullDiskErrnosAreStorageFull) {
+  EXPECT_EQ(ClassifyErrno(ENOSPC), ErrorClass::kStorageFull);
+  EXPECT_EQ(ClassifyErrno(EDQUOT), ErrorClass::kStorageFull);
+  EXPECT_EQ(ClassifyErrno(EFBIG), ErrorClass::kStorageFull);
+  EXPECT_EQ(InfoOf(ErrorClass::kStorageFull).exit_code, ExitCode::kStorageUnavailable);
 }
 
 }  // namespace

@@ -31,3 +31,21 @@ TEST(Identifiers, GlobMatch) {
 
 }  // namespace
 }  // namespace pgtide
+
+namespace pgtide {
+namespace {
+
+TEST(Identifiers, EscapeControlCharsForLogLines) {
+  EXPECT_EQ(EscapeControlChars("public.plain"), "public.plain");
+  EXPECT_EQ(EscapeControlChars("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+  EXPECT_EQ(EscapeControlChars("x\x1b[31mred\x1b[0m"), "x\\x1b[31mred\\x1b[0m");
+  EXPECT_EQ(EscapeControlChars(std::string("nul\0byte", 8)), "nul\\x00byte");
+  EXPECT_EQ(EscapeControlChars("del\x7f"), "del\\x7f");
+  EXPECT_EQ(EscapeControlChars("c1\xc2\x9b"
+                               "2J"),
+            "c1\\u009b2J");
+  EXPECT_EQ(EscapeControlChars("ünïcode ✓"), "ünïcode ✓");
+}
+
+}  // namespace
+}  // namespace pgtide

@@ -9,6 +9,7 @@
 #include "pgtide/cli/glue_arguments.h"
 #include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/log.h"
 #include "pgtide/storage/object_store.h"
 
 #ifndef PGTIDE_VERSION
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
     rc = run->parsed() ? pgtide::cli::RunCommand(&run_values)
                        : pgtide::cli::PlanCommand(&plan_values);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "pgtide: internal error: %s\n", e.what());
+    std::fprintf(stderr, "pgtide: internal error: %s\n",
+                 pgtide::SanitizeLogMessage(e.what()).c_str());
     rc = static_cast<int>(ExitCode::kInternal);
   }
   pgtide::storage::FinalizeStorage();

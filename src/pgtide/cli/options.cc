@@ -80,11 +80,28 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
   cmd->add_option("--cursor-timezone", r.cursor_timezone,
                   "Time zone in which timestamp-without-time-zone cursors are written "
                   "[default: the server's TimeZone]");
+  // --- S3 endpoint, region and bounded waits (issue 12 items 2 and 13) ---
   cmd->add_option("--s3-endpoint", r.s3.endpoint,
                   "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (path-style) "
-                  "[default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS]");
+                  "[default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's "
+                  "endpoint_url, else AWS]");
   cmd->add_option("--s3-region", r.s3.region,
-                  "S3 region [default: AWS_REGION, us-east-1]");
+                  "S3 region [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's "
+                  "region, else us-east-1]");
+  cmd->add_option("--s3-connect-timeout", r.s3.connect_timeout_s,
+                  "Seconds to wait for a connection to the S3 endpoint, per attempt")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--s3-request-timeout", r.s3.request_timeout_s,
+                  "Seconds an S3 request may stall (no byte sent or received) before it "
+                  "is abandoned, per attempt")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--s3-max-attempts", r.s3.max_attempts,
+                  "Attempts per S3 request on transient failures (timeouts, resets, 5xx, "
+                  "throttling), the first included")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
   cmd->add_option(
       "--config", v->config_file,
       "Job file of per-table overrides, JSON, YAML (.yaml/.yml) or TOML (.toml): "

@@ -8,6 +8,7 @@
 #include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/common/secrets.h"
 #include "pgtide/common/time_format.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
@@ -93,6 +94,8 @@ int RunCommand(CliValues* values) {
   info.environment = values->run.environment;
   info.load_type = values->load_type;
   RunLog::Get().set_verbose(values->verbose);
+  // Before anything is logged: the DSN's passwords are masked in every output.
+  RegisterDsnSecrets(values->run.connect.source);
 
   // The run id is the UTC start time plus a suffix: two runs that start in the same
   // second keep a log each.

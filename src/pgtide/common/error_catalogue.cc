@@ -111,10 +111,34 @@ ErrorClass ClassifyS3(long http_status, std::string_view code) {
   return ErrorClass::kStorageUnavailable;
 }
 
+ErrorClass ClassifyConnectFailure(std::string_view m) {
+  auto has = [&](std::string_view s) { return m.find(s) != std::string_view::npos; };
+  // libpq 15's wording (fe-connect.c, fe-secure-openssl.c), untranslated (lc_messages C).
+  if (has("could not translate host name") || has("Name or service not known") ||
+      has("Temporary failure in name resolution")) {
+    return ErrorClass::kDns;
+  }
+  if (has("invalid connection option") || has("missing \"=\"") ||
+      has("unterminated quoted string") || has("invalid URI") || has("in URI") ||
+      has("invalid integer value") || has("invalid port number") ||
+      has("invalid sslmode value")) {
+    return ErrorClass::kUsage;
+  }
+  if (has("password") || has("authentication") || has("no pg_hba.conf entry")) {
+    return ErrorClass::kSourceAuth;
+  }
+  if (has("SSL") || has("certificate") || has("sslmode") || has("GSSAPI encryption")) {
+    return ErrorClass::kTls;
+  }
+  if (has("database \"") && has("does not exist")) return ErrorClass::kConfig;
+  return ErrorClass::kSourceUnreachable;
+}
+
 ErrorClass ClassifyErrno(int err) {
   switch (err) {
     case ENOSPC:
     case EDQUOT:
+    case EFBIG:  // RLIMIT_FSIZE or the file system's limit: the same "make room" fix
       return ErrorClass::kStorageFull;
     case EACCES:
     case EPERM:

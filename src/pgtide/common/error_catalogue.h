@@ -55,6 +55,11 @@ ErrorClass ClassifySqlState(std::string_view sqlstate);
 /// S3 errors by HTTP status and the XML error code of the response ("" when none).
 ErrorClass ClassifyS3(long http_status, std::string_view s3_code);
 
+/// A failed PostgreSQL connection by libpq's message (it has no SQLSTATE before the
+/// server answers): kDns, kTls, kSourceAuth, kConfig (the database does not exist),
+/// kUsage (the connection string is malformed) or kSourceUnreachable.
+ErrorClass ClassifyConnectFailure(std::string_view libpq_message);
+
 /// Local I/O errors by errno.
 ErrorClass ClassifyErrno(int err);
 

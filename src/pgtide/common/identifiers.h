@@ -23,6 +23,11 @@ std::string EncodePathSegment(std::string_view name);
 /// the original job's plain schema.table form, so its state lines are read as they are.
 std::string TableKey(std::string_view schema, std::string_view table);
 
+/// `text` with every control character (C0, DEL, and C1 as UTF-8) escaped as `\n`, `\t`,
+/// `\r` or `\xHH`, so a name holding a newline or an ANSI escape can neither forge a
+/// log line nor drive the terminal. Everything else (UTF-8 included) is kept.
+std::string EscapeControlChars(std::string_view text);
+
 /// Shell-style glob match ('*', '?', '[abc]') of `text` against `pattern`.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 

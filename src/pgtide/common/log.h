@@ -5,14 +5,21 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgtide {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
+/// `msg` as the run log writes it: registered secrets and DSN passwords masked
+/// (common/secrets.h), control characters escaped except the line breaks before
+/// "HINT: " / "DETAIL: ".
+std::string SanitizeLogMessage(std::string_view msg);
+
 /// The run log: every line is kept in memory for the upload at the end of the run and
-/// echoed to stderr. Thread-safe. Secrets never reach it: callers log redacted DSNs only.
+/// echoed to stderr. Thread-safe. Every line goes through SanitizeLogMessage, so neither
+/// a password nor a raw control character reaches it.
 class RunLog {
  public:
   static RunLog& Get();

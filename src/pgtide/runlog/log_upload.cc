@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "pgtide/common/log.h"
+
 namespace pgtide::runlog {
 
 static arrow::Status WriteBoth(const std::string& folder, const storage::S3Settings& s3,
@@ -32,19 +34,19 @@ std::string UploadRunLog(const std::string& log_folder, const storage::S3Setting
   // The log of a failed run matters most: keep it locally whatever happened above.
   std::string fallback =
       (std::filesystem::temp_directory_path() / "pgtide-logs").string();
-  std::string extra =
-      st.ok() ? ""
-              : fmt::format("\nlog upload to {} failed: {}", log_folder, st.message());
+  std::string extra = st.ok() ? ""
+                              : fmt::format("\nlog upload to {} failed: {}", log_folder,
+                                            SanitizeLogMessage(st.message()));
   auto local =
       WriteBoth(fallback, {}, base_name, log_text + extra + "\n", summary_json, &where);
   if (local.ok()) {
-    std::fprintf(stderr,
-                 "could not write the run log to %s: %s\nthe log was kept at %s\n",
-                 log_folder.c_str(), st.message().c_str(), where.c_str());
+    std::fprintf(
+        stderr, "could not write the run log to %s: %s\nthe log was kept at %s\n",
+        log_folder.c_str(), SanitizeLogMessage(st.message()).c_str(), where.c_str());
     return where;
   }
   std::fprintf(stderr, "could not write the run log anywhere: %s\n",
-               local.message().c_str());
+               SanitizeLogMessage(local.message()).c_str());
   return "";
 }
 

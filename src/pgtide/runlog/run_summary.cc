@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "pgtide/common/identifiers.h"
+#include "pgtide/common/secrets.h"
 #include "pgtide/common/time_format.h"
 
 namespace pgtide::runlog {
@@ -15,7 +17,7 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
   j["job_name"] = run.job_name;
   j["environment"] = run.environment;
   j["load_type"] = run.load_type;
-  j["source"] = run.source;
+  j["source"] = Redact(run.source);
   j["output"] = run.output;
   j["state"] = run.state;
   j["started_at"] = FormatIsoMicros(run.started_micros);
@@ -24,7 +26,7 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
   j["exit_code"] = run.exit_code;
   j["status"] = run.status;
   if (!run.signal.empty()) j["signal"] = run.signal;
-  if (!run.error.empty()) j["error"] = run.error;
+  if (!run.error.empty()) j["error"] = Redact(run.error);
   int64_t rows = 0, failed = 0, interrupted = 0;
   auto arr = nlohmann::ordered_json::array();
   for (const auto& t : tables) {
@@ -46,7 +48,7 @@ std::string SummaryJson(const RunInfo& run, const std::vector<job::TableResult>&
     e["new_mark"] = t.new_mark;
     e["resume_from"] = t.resume_from;
     e["seconds"] = t.seconds;
-    e["error"] = t.error;
+    e["error"] = Redact(t.error);
     e["error_class"] = InfoOf(t.error_class).name;
     arr.push_back(std::move(e));
   }
@@ -66,8 +68,11 @@ static std::string HumanBytes(int64_t b) {
 }
 
 std::string SummaryTable(const std::vector<job::TableResult>& tables, double seconds) {
+  // Names and errors as a terminal may show them: no raw control characters (a table
+  // named with ESC[2J), no password.
+  auto shown = [](const std::string& s) { return EscapeControlChars(Redact(s)); };
   size_t w = 5;
-  for (const auto& t : tables) w = std::max(w, t.table.size());
+  for (const auto& t : tables) w = std::max(w, shown(t.table).size());
   std::string out =
       fmt::format("{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7}  {}\n", "table", w,
                   "mode", "status", "rows", "files", "size", "seconds", "mark");
@@ -75,10 +80,11 @@ std::string SummaryTable(const std::vector<job::TableResult>& tables, double sec
   int failed = 0, interrupted = 0;
   for (const auto& t : tables) {
     out += fmt::format(
-        "{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", t.table, w, t.mode,
-        job::TableStatusName(t.status), t.rows, t.files, HumanBytes(t.bytes), t.seconds,
-        t.status == job::TableStatus::kOk ? t.new_mark
-                                          : t.error.substr(0, t.error.find('\n')));
+        "{:<{}}  {:<4}  {:<6}  {:>10}  {:>5}  {:>10}  {:>7.2f}  {}\n", shown(t.table), w,
+        t.mode, job::TableStatusName(t.status), t.rows, t.files, HumanBytes(t.bytes),
+        t.seconds,
+        shown(t.status == job::TableStatus::kOk ? t.new_mark
+                                                : t.error.substr(0, t.error.find('\n'))));
     rows += t.rows;
     bytes += t.bytes;
     files += t.files;

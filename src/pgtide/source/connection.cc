@@ -17,88 +17,46 @@
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/common/secrets.h"
 
 namespace pgtide::source {
 
-/// "host=... port=... dbname=... user=...": what a log may say about a connection.
-static std::string Describe(PGconn* conn) {
+/// "host=... port=... dbname=... user=...": what a log may say about a connection. A
+/// value libpq read out of a password (a malformed DSN around a password holding '@', '/'
+/// or a space) is masked here and registered as a secret for every other message.
+static std::string Describe(PGconn* conn, const std::string& source) {
   std::string out;
   const std::pair<const char*, const char*> parts[] = {{"host", PQhost(conn)},
                                                        {"port", PQport(conn)},
                                                        {"dbname", PQdb(conn)},
                                                        {"user", PQuser(conn)}};
   for (const auto& [key, value] : parts) {
-    if (value && *value)
-      out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
+    if (!value || !*value) continue;
+    std::string shown = value;
+    if (CameFromPassword(shown, source)) {
+      RegisterSecret(shown);
+      shown = kSecretMask;
+    }
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, shown);
   }
   return out;
 }
 
+/// libpq's message on one line: its continuation lines ("\n\tIs the server running...")
+/// joined with a space, so the log escapes nothing of pgtide's own making.
 static std::string FirstLine(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (size_t at = s.find('\n'); at != std::string::npos; at = s.find('\n', at)) {
+    size_t end = at + 1;
+    while (end < s.size() && s[end] == '\t') ++end;
+    s.replace(at, end - at, " ");
+  }
   return s;
 }
 
 static bool LooksLikeConninfo(const std::string& s) {
   return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0 ||
          s.find('=') != std::string::npos;
-}
-
-/// The password a connection string carries, or "" (also when it does not parse).
-static std::string PasswordOf(const std::string& source) {
-  std::string password;
-  if (!LooksLikeConninfo(source)) return password;
-  if (PQconninfoOption* opts = PQconninfoParse(source.c_str(), nullptr)) {
-    for (PQconninfoOption* o = opts; o->keyword; ++o) {
-      if (std::string(o->keyword) == "password" && o->val) password = o->val;
-    }
-    PQconninfoFree(opts);
-  }
-  return password;
-}
-
-/// Masks passwords in a libpq message: libpq quotes the whole URI in some syntax errors
-/// ("... in URI: \"postgresql://user:secret@[::1/db\""), so a message may carry one.
-static std::string RedactSecrets(std::string msg, const std::string& known_password) {
-  constexpr const char* kMask = "********";
-  if (known_password.size() >= 3) {
-    for (size_t at = msg.find(known_password); at != std::string::npos;
-         at = msg.find(known_password, at + 8)) {
-      msg.replace(at, known_password.size(), kMask);
-    }
-  }
-  // URI user info: scheme://user:password@host
-  for (size_t at = msg.find("://"); at != std::string::npos;
-       at = msg.find("://", at + 3)) {
-    size_t begin = at + 3;
-    size_t end = msg.find_first_of("/?\" \t\n", begin);
-    if (end == std::string::npos) end = msg.size();
-    size_t amp = msg.rfind('@', end);
-    if (amp == std::string::npos || amp < begin) continue;
-    size_t colon = msg.find(':', begin);
-    if (colon == std::string::npos || colon > amp) continue;
-    msg.replace(colon + 1, amp - colon - 1, kMask);
-  }
-  // Keyword form: password=secret or password='se cret'
-  for (size_t at = msg.find("password"); at != std::string::npos;
-       at = msg.find("password", at + 8)) {
-    size_t v = msg.find_first_not_of(' ', at + 8);
-    if (v == std::string::npos || msg[v] != '=') continue;
-    v = msg.find_first_not_of(' ', v + 1);
-    if (v == std::string::npos) break;
-    size_t end = v;
-    if (msg[v] == '\'') {
-      for (end = v + 1; end < msg.size() && msg[end] != '\''; ++end) {
-        if (msg[end] == '\\') ++end;
-      }
-      end = std::min(end + 1, msg.size());
-    } else {
-      end = msg.find_first_of(" \t\n\"", v);
-      if (end == std::string::npos) end = msg.size();
-    }
-    msg.replace(v, end - v, kMask);
-  }
-  return msg;
 }
 
 /// The libpq keyword/value pairs of a connection: our bounded waits around `source`.
@@ -165,7 +123,8 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(
       params.Add("tcp_user_timeout", "0");
     }
   }
-  const std::string password = PasswordOf(options.source);
+  // Before any message can echo it: every password the DSN may hold, by either grammar.
+  RegisterDsnSecrets(options.source);
   const std::string syntax_hint =
       "Check the syntax of --source: a postgresql:// URI or \"host=... dbname=...\".";
   // A malformed connection string is a usage mistake, not an outage: say so, without
@@ -179,7 +138,7 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(
       return Error(
           ExitCode::kSourceUnavailable,
           fmt::format("could not connect to PostgreSQL: invalid --source: {}\nHINT: {}",
-                      RedactSecrets(msg, password), syntax_hint));
+                      Redact(msg), syntax_hint));
     }
     PQconninfoFree(parsed);
   }
@@ -188,48 +147,44 @@ arrow::Result<std::unique_ptr<Connection>> Connection::Open(
     return Error(ExitCode::kSourceUnavailable, "out of memory in libpq");
   std::unique_ptr<Connection> conn(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {
-    std::string msg = RedactSecrets(FirstLine(PQerrorMessage(raw)), password);
-    // Connection failures carry no SQLSTATE in libpq 15, so only these are told apart
-    // by their (server-sent, English by default) text: a login that can never work is
-    // not retried; a full server makes a worker give way instead of failing tables.
-    std::string hint;
-    ErrorClass cls = ErrorClass::kSourceUnreachable;
+    const std::string description = Describe(raw, options.source);  // registers first
+    const std::string msg = Redact(FirstLine(PQerrorMessage(raw)));
+    // By what libpq says (connection failures carry no SQLSTATE in libpq 15), DNS and
+    // TLS first: "could not translate host name \"x.invalid\"" is not a syntax error,
+    // nor a server that is down. A login that can never work is not retried; a full
+    // server makes a worker give way instead of failing tables.
+    ErrorClass cls = ClassifyConnectFailure(msg);
+    std::string hint = InfoOf(cls).hint;
     std::string sqlstate;
-    if (msg.find("password") != std::string::npos ||
-        msg.find("authentication") != std::string::npos) {
-      hint = "Check the user and password (in --source, PGPASSWORD or ~/.pgpass).";
+    if (cls == ErrorClass::kConfig) {
       cls = ErrorClass::kSourceAuth;
-    } else if (msg.find("too many connections") != std::string::npos ||
-               msg.find("too many clients") != std::string::npos ||
-               msg.find("connection slots are reserved") != std::string::npos) {
-      hint = "The role, database or server connection limit is reached: lower --jobs.";
-      cls = ErrorClass::kSourceTransient;
-      sqlstate = "53300";
-    } else if (msg.find("does not exist") != std::string::npos) {
       hint = "Check the database name (--database_name or dbname in --source).";
+    } else if (cls == ErrorClass::kUsage) {
       cls = ErrorClass::kSourceAuth;
-    } else if (msg.find("timeout expired") != std::string::npos) {
-      const char* host = PQhost(raw);
-      const char* port = PQport(raw);
-      hint = fmt::format(
-          "PostgreSQL at {}:{} did not complete the login within the connect timeout "
-          "(--connect-timeout, {} s): check host, port and firewalls.",
-          host ? host : "?", port ? port : "?", options.connect_timeout_s);
-    } else if (msg.find("invalid") != std::string::npos ||
-               msg.find("missing") != std::string::npos ||
-               msg.find("URI") != std::string::npos) {
       hint = syntax_hint;
-      cls = ErrorClass::kSourceAuth;
-    } else {
-      hint = "Check that the server is running and that host and port are right.";
+    } else if (cls == ErrorClass::kSourceUnreachable) {
+      if (msg.find("too many connections") != std::string::npos ||
+          msg.find("too many clients") != std::string::npos ||
+          msg.find("connection slots are reserved") != std::string::npos) {
+        hint = "The role, database or server connection limit is reached: lower --jobs.";
+        cls = ErrorClass::kSourceTransient;
+        sqlstate = "53300";
+      } else if (msg.find("timeout expired") != std::string::npos) {
+        const char* host = PQhost(raw);
+        const char* port = PQport(raw);
+        hint = fmt::format(
+            "PostgreSQL at {}:{} did not complete the login within the connect timeout "
+            "(--connect-timeout, {} s): check host, port and firewalls.",
+            host ? host : "?", port ? port : "?", options.connect_timeout_s);
+      }
     }
     return Error(cls,
                  fmt::format("could not connect to PostgreSQL ({}): {}\nHINT: {}",
-                             Describe(raw), msg, hint),
+                             description, msg, hint),
                  sqlstate);
   }
   conn->stall_timeout_s_ = options.stall_timeout_s;
-  conn->description_ = Describe(raw);
+  conn->description_ = Describe(raw, options.source);
   conn->CancelOnStop();
   ARROW_ASSIGN_OR_RAISE(auto tz, conn->Exec("SHOW TimeZone"));
   conn->server_timezone_ = tz.Text(0, 0);

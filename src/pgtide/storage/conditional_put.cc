@@ -20,7 +20,6 @@ namespace pgtide::storage {
 
 namespace {
 
-constexpr int kMaxRetries = 5;
 constexpr const char* kCaFile = "/etc/ssl/certs/ca-certificates.crt";
 
 void InitCurlOnce() {
@@ -102,8 +101,8 @@ struct ConditionalPutClient::Response {
 };
 
 ConditionalPutClient::ConditionalPutClient(const arrow::fs::S3Options& options,
-                                           std::string bucket)
-    : options_(options), bucket_(std::move(bucket)) {
+                                           std::string bucket, int max_attempts)
+    : options_(options), bucket_(std::move(bucket)), max_attempts_(max_attempts) {
   InitCurlOnce();
 }
 
@@ -172,14 +171,17 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
     }
     static const bool have_ca = std::filesystem::exists(kCaFile);
     if (have_ca) curl_easy_setopt(h, CURLOPT_CAINFO, kCaFile);
-    curl_easy_setopt(
-        h, CURLOPT_CONNECTTIMEOUT_MS,
-        static_cast<long>(options_.connect_timeout > 0 ? options_.connect_timeout * 1000
-                                                       : 10000));
-    curl_easy_setopt(
-        h, CURLOPT_TIMEOUT_MS,
-        static_cast<long>(options_.request_timeout > 0 ? options_.request_timeout * 1000
-                                                       : 60000));
+    // Bounded waits, as the store's S3Options: a connect timeout, a stall limit (less
+    // than 1 byte/s for request_timeout), and an overall cap against a slow drip.
+    const long connect_ms = static_cast<long>(
+        (options_.connect_timeout > 0 ? options_.connect_timeout : 5) * 1000);
+    const long stall_s = std::max(
+        1L,
+        static_cast<long>(options_.request_timeout > 0 ? options_.request_timeout : 10));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, connect_ms + stall_s * 6000);
     if (body) {
       // POSTFIELDS + CUSTOMREQUEST rather than UPLOAD: UPLOAD adds "Expect: 100-continue"
       // to every PUT, and removing it with an "Expect:" header would get that header
@@ -221,7 +223,7 @@ arrow::Result<ConditionalPutClient::Response> ConditionalPutClient::Send(
     bool transient = r.curl_code != CURLE_OK
                          ? TransientCurlError(r.curl_code)
                          : (r.status >= 500 && r.status != 501) || r.status == 429;
-    if (!transient || attempt >= kMaxRetries) return r;
+    if (!transient || attempt + 1 >= max_attempts_) return r;
     // Exponential backoff with jitter, so concurrent runs do not retry in lockstep.
     static thread_local std::mt19937 rng(std::random_device{}());
     int cap = std::min(3000, 100 << attempt);

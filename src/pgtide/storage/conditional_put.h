@@ -17,7 +17,10 @@ class ConditionalPutClient {
   /// `options` are the store's S3Options: endpoint_override ("127.0.0.1:5000",
   /// path-style) or AWS (virtual-host style), scheme, region, and the default-chain
   /// credentials.
-  ConditionalPutClient(const arrow::fs::S3Options& options, std::string bucket);
+  /// `max_attempts`: tries per request (transient failures: connect errors, timeouts,
+  /// 5xx, 429), the first included.
+  ConditionalPutClient(const arrow::fs::S3Options& options, std::string bucket,
+                       int max_attempts = 3);
 
   struct Object {
     bool exists = false;
@@ -50,6 +53,7 @@ class ConditionalPutClient {
 
   arrow::fs::S3Options options_;
   std::string bucket_;
+  int max_attempts_;
 };
 
 }  // namespace pgtide::storage

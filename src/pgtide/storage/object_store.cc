@@ -3,11 +3,14 @@
 #include <arrow/buffer.h>
 #include <arrow/filesystem/s3fs.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/util/io_util.h>
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/storage/store_backends_internal.h"
 
@@ -46,8 +49,12 @@ arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
   sel.base_dir = Full(rel_dir);
   sel.recursive = true;
   sel.allow_not_found = true;
+  ARROW_RETURN_NOT_OK(CheckReachable());
   auto infos = fs_->GetFileInfo(sel);
-  if (!infos.ok()) return StorageError(infos.status(), "list " + Describe(rel_dir));
+  if (!infos.ok()) {
+    NoteFailure(infos.status());
+    return StorageError(infos.status(), "list " + Describe(rel_dir));
+  }
   std::vector<std::string> out;
   const std::string prefix = root_.empty() ? "" : root_ + "/";
   for (const auto& info : *infos) {
@@ -60,17 +67,28 @@ arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
 }
 
 arrow::Status ObjectStore::DeleteFile(const std::string& rel) {
+  ARROW_RETURN_NOT_OK(CheckReachable());
   auto st = fs_->DeleteFile(Full(rel));
-  if (!st.ok()) return StorageError(st, "delete " + Describe(rel));
+  if (!st.ok()) {
+    NoteFailure(st);
+    return StorageError(st, "delete " + Describe(rel));
+  }
   return st;
 }
 
 arrow::Result<std::optional<std::string>> ObjectStore::ReadSmall(const std::string& rel) {
+  ARROW_RETURN_NOT_OK(CheckReachable());
   auto info = fs_->GetFileInfo(Full(rel));
-  if (!info.ok()) return StorageError(info.status(), "read " + Describe(rel));
+  if (!info.ok()) {
+    NoteFailure(info.status());
+    return StorageError(info.status(), "read " + Describe(rel));
+  }
   if (info->type() == arrow::fs::FileType::NotFound) return std::optional<std::string>();
   auto in = fs_->OpenInputStream(Full(rel));
-  if (!in.ok()) return StorageError(in.status(), "read " + Describe(rel));
+  if (!in.ok()) {
+    NoteFailure(in.status());
+    return StorageError(in.status(), "read " + Describe(rel));
+  }
   std::string content;
   while (true) {
     ARROW_ASSIGN_OR_RAISE(auto buf, (*in)->Read(1 << 20));
@@ -78,6 +96,16 @@ arrow::Result<std::optional<std::string>> ObjectStore::ReadSmall(const std::stri
     content.append(reinterpret_cast<const char*>(buf->data()), buf->size());
   }
   return std::optional<std::string>(std::move(content));
+}
+
+/// The errno behind a failed local I/O Status: Arrow's detail, or the "[errno N]" its
+/// message keeps once Parquet has rethrown it as text. 0 when none.
+static int ErrnoOf(const arrow::Status& st) {
+  if (int err = arrow::internal::ErrnoFromStatus(st); err > 0) return err;
+  const std::string& msg = st.message();
+  size_t at = msg.find("[errno ");
+  if (at == std::string::npos) return 0;
+  return std::atoi(msg.c_str() + at + 7);
 }
 
 arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
@@ -88,22 +116,48 @@ arrow::Status StorageError(const arrow::Status& st, const std::string& what) {
   for (auto& c : lower)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](const char* s) { return lower.find(s) != std::string::npos; };
-  std::string hint = "Check that the location exists and that this user may write to it.";
-  if (has("enospc") || has("no space")) {
-    hint = "The disk is full: free space or point the location elsewhere.";
+  // The class, and with it the hint, from the errno first: "Error writing bytes" on a
+  // full disk is not a permissions problem.
+  ErrorClass cls = ErrorClass::kStorageUnavailable;
+  std::string hint;
+  if (int err = ErrnoOf(st); err > 0) {
+    cls = ClassifyErrno(err);
+    hint = InfoOf(cls).hint;
+    if (cls == ErrorClass::kStorageDenied || cls == ErrorClass::kStorageMissing) {
+      hint = "Check that the location exists and that this user may write to it.";
+    } else if (cls == ErrorClass::kStorageUnavailable) {
+      hint = "A local I/O error: check the disk and the location named above.";
+    }
+  } else if (has("no space left") || has("enospc")) {
+    cls = ErrorClass::kStorageFull;
+    hint = InfoOf(cls).hint;
   } else if (has("nosuchbucket") || has("bucket does not exist")) {
+    cls = ErrorClass::kStorageMissing;
     hint = "The bucket does not exist: create it or fix the s3:// location.";
   } else if (has("access denied") || has("access_denied") || has("accessdenied") ||
              has("forbidden") || has("invalidaccesskeyid") ||
              has("signaturedoesnotmatch")) {
+    cls = ErrorClass::kStorageDenied;
     hint =
         "Access denied: check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and the "
         "bucket policy.";
-  } else if (has("connect") || has("couldn't") || has("timed out") || has("resolve")) {
-    hint = "The endpoint cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL.";
+  } else if (has("resolve host") || has("could not resolve") ||
+             has("name or service not known")) {
+    hint =
+        "The endpoint's host name does not resolve: check --s3-endpoint / "
+        "AWS_ENDPOINT_URL / the profile's endpoint_url, and the DNS configuration.";
+  } else if (has("ssl") || has("tls") || has("certificate")) {
+    hint =
+        "The TLS handshake with the endpoint failed: check that it speaks https and "
+        "that its certificate is trusted (AWS_CA_BUNDLE).";
+  } else if (has("connect") || has("couldn't") || has("timed out") || has("timeout")) {
+    hint =
+        "The endpoint cannot be reached: check --s3-endpoint / AWS_ENDPOINT_URL and the "
+        "network (timeouts: --s3-connect-timeout, --s3-request-timeout).";
+  } else {
+    hint = "Check that the location exists and that this user may write to it.";
   }
-  return Error(ExitCode::kStorageUnavailable,
-               fmt::format("could not {}: {}\nHINT: {}", what, msg, hint));
+  return Error(cls, fmt::format("could not {}: {}\nHINT: {}", what, msg, hint));
 }
 
 void FinalizeStorage() {

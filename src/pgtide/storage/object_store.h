@@ -18,6 +18,11 @@ struct S3Settings {
   std::string endpoint;
   std::string
       region;  // empty: AWS_REGION / AWS_DEFAULT_REGION / the profile, else us-east-1
+  // Bounded waits (README "S3 timeouts and retries"): a stalled or unreachable endpoint
+  // fails the run with exit 5 within about a minute.
+  double connect_timeout_s = 5;   // TCP + TLS connect, per attempt
+  double request_timeout_s = 10;  // no byte received or sent for this long, per attempt
+  int max_attempts = 3;           // attempts per request, the first one included
 };
 
 /// A folder or an S3 prefix holding the lake, the state file or the logs, behind one
@@ -66,13 +71,20 @@ class ObjectStore {
 
  protected:
   std::string Full(const std::string& rel) const;
+  /// S3: fails at once when this store's endpoint already timed out or refused a
+  /// connection in this run, so a dead endpoint costs one timeout rather than one per
+  /// request (the log upload at the end included). Local stores: always OK.
+  virtual arrow::Status CheckReachable() const { return arrow::Status::OK(); }
+  /// S3: remembers the endpoint as unreachable when `st` says it timed out or refused.
+  virtual void NoteFailure(const arrow::Status& st) const { (void)st; }
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string root_;  // the root in fs_ terms: "/abs/dir" or "bucket/prefix"
   std::string location_;
   bool is_s3_ = false;
 };
 
-/// Maps a failed storage Status to kStorageUnavailable with the location named.
+/// Maps a failed storage Status to its storage class (exit code 5) with the location
+/// named: by errno first (ENOSPC/EDQUOT/EFBIG are kStorageFull), else by the message.
 arrow::Status StorageError(const arrow::Status& st, const std::string& what);
 
 /// Shuts S3 down; call once at the end of main after every store is gone.

@@ -3,12 +3,17 @@
 #include <arrow/io/file.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/storage/aws_config.h"
 #include "pgtide/storage/conditional_put.h"
 #include "pgtide/storage/staging_folder.h"
 #include "pgtide/storage/store_backends_internal.h"
@@ -18,11 +23,6 @@ namespace pgtide::storage {
 namespace fsys = std::filesystem;
 
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 arrow::Status InitializeS3Once() {
   static std::once_flag once;
@@ -40,6 +40,49 @@ arrow::Status InitializeS3Once() {
     status = arrow::fs::InitializeS3(s3);
   });
   return status;
+}
+
+/// Endpoints that timed out or refused a connection in this run, with the first error.
+struct UnreachableEndpoints {
+  std::mutex mu;
+  std::map<std::string, std::string> first_error;
+};
+
+UnreachableEndpoints& Unreachable() {
+  static UnreachableEndpoints u;
+  return u;
+}
+
+/// True when a failed request says the endpoint is not there (refused, timed out,
+/// unresolvable), as opposed to an answer we did not like.
+bool LooksUnreachable(const std::string& message) {
+  std::string m = message;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* s :
+       {"curlcode: 7,", "curlcode: 28,", "curlcode: 6,", "couldn't connect",
+        "could not connect", "failed to connect", "timeout was reached", "timed out",
+        "connection refused", "could not resolve", "couldn't resolve"}) {
+    if (m.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void LogOnce(const ResolvedS3& r) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    LogDebug("S3 endpoint {} (from {}), region {} (from {}), profile {}{}",
+             r.endpoint.empty() ? "AWS" : r.endpoint,
+             r.endpoint_from.empty() ? "default" : r.endpoint_from, r.region,
+             r.region_from, r.profile,
+             r.profile_found ? "" : " (not in the config file)");
+    const char* explicit_profile = std::getenv("AWS_PROFILE");
+    if (explicit_profile && *explicit_profile && !r.profile_found) {
+      LogWarning(
+          "AWS_PROFILE={} is not a profile of {}: its region and endpoint_url are not "
+          "used (credentials may still come from the credentials file)",
+          explicit_profile, r.config_file.empty() ? "~/.aws/config" : r.config_file);
+    }
+  });
 }
 
 class S3Store : public ObjectStore {
@@ -60,13 +103,12 @@ class S3Store : public ObjectStore {
     prefix_ = rest.size() > bucket_.size() ? rest.substr(bucket_.size() + 1) : "";
 
     options_ = arrow::fs::S3Options::Defaults();
-    std::string endpoint = settings.endpoint;
-    if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL_S3");
-    if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
-    if (!endpoint.empty()) {
+    const ResolvedS3 resolved = ResolveS3(settings);
+    LogOnce(resolved);
+    if (!resolved.endpoint.empty()) {
       // Local servers (MinIO, moto, Ceph) want path-style addressing and often plain
       // http.
-      std::string host = endpoint;
+      std::string host = resolved.endpoint;
       if (host.rfind("http://", 0) == 0) {
         options_.scheme = "http";
         host = host.substr(7);
@@ -77,14 +119,16 @@ class S3Store : public ObjectStore {
       options_.endpoint_override = host;
       options_.force_virtual_addressing = false;
     }
-    std::string region = settings.region;
-    if (region.empty()) region = Env("AWS_REGION");
-    if (region.empty()) region = Env("AWS_DEFAULT_REGION");
-    if (!region.empty()) options_.region = region;
-    if (options_.region.empty()) options_.region = "us-east-1";
-    options_.connect_timeout = 10;
-    options_.request_timeout = 60;
-    options_.retry_strategy = arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(6);
+    options_.region = resolved.region;
+    endpoint_key_ = resolved.endpoint.empty() ? "s3." + resolved.region + ".amazonaws.com"
+                                              : options_.endpoint_override;
+    // Bounded waits: the SDK's request timeout is a low-speed limit (no byte for that
+    // long), so large uploads on a slow link are not cut; a stalled socket is.
+    options_.connect_timeout = settings.connect_timeout_s;
+    options_.request_timeout = settings.request_timeout_s;
+    max_attempts_ = std::max(1, settings.max_attempts);
+    options_.retry_strategy =
+        arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(max_attempts_);
     auto fs = arrow::fs::S3FileSystem::Make(options_);
     if (!fs.ok()) return StorageError(fs.status(), "open " + location_);
     fs_ = *fs;
@@ -105,31 +149,39 @@ class S3Store : public ObjectStore {
   // multipart upload (or does one PUT) on Close: the object appears whole or not at all.
   arrow::Status Publish(const std::string& staging_path,
                         const std::string& rel) override {
-    auto st = Upload(staging_path, rel);
+    auto st = CheckReachable();
+    if (st.ok()) st = Upload(staging_path, rel);
     DiscardStaged(staging_path);
+    NoteFailure(st);
     return st.ok() ? st : StorageError(st, "upload " + Describe(rel));
   }
 
   arrow::Status WriteSmall(const std::string& rel, const std::string& content) override {
+    ARROW_RETURN_NOT_OK(CheckReachable());
     auto st = [&]() -> arrow::Status {
       ARROW_ASSIGN_OR_RAISE(auto out, fs_->OpenOutputStream(Full(rel)));
       ARROW_RETURN_NOT_OK(
           out->Write(content.data(), static_cast<int64_t>(content.size())));
       return out->Close();
     }();
+    NoteFailure(st);
     return st.ok() ? st : StorageError(st, "write " + Describe(rel));
   }
 
   arrow::Status Update(const std::string& rel, const Mutator& mutate) override {
-    ConditionalPutClient client(options_, bucket_);
+    ARROW_RETURN_NOT_OK(CheckReachable());
+    ConditionalPutClient client(options_, bucket_, max_attempts_);
     std::string key = prefix_.empty() ? rel : prefix_ + "/" + rel;
     for (int attempt = 0; attempt < 20; ++attempt) {
-      ARROW_ASSIGN_OR_RAISE(auto current, client.Get(key));
+      auto got = client.Get(key);
+      if (!got.ok()) NoteFailure(got.status());
+      ARROW_ASSIGN_OR_RAISE(auto current, std::move(got));
       std::optional<std::string> body;
       if (current.exists) body = current.body;
       ARROW_ASSIGN_OR_RAISE(auto next, mutate(body));
-      ARROW_ASSIGN_OR_RAISE(auto outcome,
-                            client.Put(key, next, current.exists ? current.etag : ""));
+      auto put = client.Put(key, next, current.exists ? current.etag : "");
+      if (!put.ok()) NoteFailure(put.status());
+      ARROW_ASSIGN_OR_RAISE(auto outcome, std::move(put));
       if (outcome == ConditionalPutClient::Outcome::kDone) return arrow::Status::OK();
       LogInfo(
           "state object {} changed under us (another run committed); merging and "
@@ -148,6 +200,29 @@ class S3Store : public ObjectStore {
     return DeleteFile(probe);
   }
 
+ protected:
+  arrow::Status CheckReachable() const override {
+    auto& u = Unreachable();
+    std::lock_guard<std::mutex> lock(u.mu);
+    auto it = u.first_error.find(endpoint_key_);
+    if (it == u.first_error.end()) return arrow::Status::OK();
+    return Error(ErrorClass::kStorageUnavailable,
+                 fmt::format("could not reach {}: the S3 endpoint {} did not answer "
+                             "earlier in this run ({}), so it is not tried again\nHINT: "
+                             "The endpoint cannot be reached: check --s3-endpoint / "
+                             "AWS_ENDPOINT_URL / the profile's endpoint_url and the "
+                             "network.",
+                             location_, endpoint_key_, it->second));
+  }
+
+  void NoteFailure(const arrow::Status& st) const override {
+    if (st.ok() || !LooksUnreachable(st.message())) return;
+    auto& u = Unreachable();
+    std::lock_guard<std::mutex> lock(u.mu);
+    std::string first = st.message().substr(0, st.message().find('\n'));
+    u.first_error.emplace(endpoint_key_, first);
+  }
+
  private:
   arrow::Status Upload(const std::string& staging_path, const std::string& rel) {
     ARROW_ASSIGN_OR_RAISE(auto in, arrow::io::ReadableFile::Open(staging_path));
@@ -164,6 +239,8 @@ class S3Store : public ObjectStore {
   std::shared_ptr<arrow::fs::S3FileSystem> s3fs_;
   std::string bucket_, prefix_;
   StagingFolder staging_;  // removed with the store
+  std::string endpoint_key_;  // host[:port] of the endpoint, for UnreachableEndpoints
+  int max_attempts_ = 3;
 };
 
 }  // namespace
