@@ -17,6 +17,9 @@ struct CliValues {
   std::string config_file;
   bool verbose = false;
   bool no_progress = false;
+  // Exactly-once and locking: durations such as "5min", "30s", "500ms", "0".
+  std::string horizon_wait = "5min";
+  std::string lock_wait = "0";
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

@@ -7,6 +7,7 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
+#include "pgtide/job/table_claim.h"
 #include "pgtide/job/table_committer.h"
 
 namespace pgtide::job {
@@ -19,6 +20,8 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
                                    RunProgress* progress,
                                    std::unique_ptr<source::Connection> first) {
   std::vector<TableResult> results(plans.size());
+  // Each table is re-planned from its fresh state line once its lock is held.
+  std::vector<TablePlan> current(plans);
   TableCommitter committer(ctx->commit, [&](size_t i) {
     progress->running[i] = 0;
     progress->tables_done++;
@@ -45,8 +48,20 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           }
           conn = std::move(*c);
         }
+        std::unique_ptr<TableClaim> claim;
+        if (ctx->claims) {
+          auto c = ctx->claims->Claim(&current[i], &r);
+          if (!c.ok() || !*c) {
+            if (!c.ok())
+              ReportTable(current[i], &r, c.status(), std::chrono::steady_clock::now());
+            progress->running[i] = 0;
+            progress->tables_done++;
+            continue;
+          }
+          claim = std::move(*c);
+        }
         TableLoader loader(ctx, conn.get());
-        auto table = loader.Stage(plans[i], &r, &progress->rows[i]);
+        auto table = loader.Stage(current[i], &r, &progress->rows[i]);
         if (!table.ok()) {
           // A broken connection is replaced for the next table.
           if (!conn->is_healthy()) conn.reset();
@@ -55,6 +70,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           continue;
         }
         (*table)->index = i;
+        (*table)->claim = std::move(claim);
         // A table of more than one batch may hold up to the writer's memory budget until
         // it is committed: the next table waits for it, so memory stays one table's.
         const bool large = (*table)->pipe->batches_pushed() > 1;

@@ -7,9 +7,10 @@
 
 namespace pgtide::job {
 
-enum class TableStatus { kPending, kOk, kFailed };
+/// kLocked: skipped because another pgtide run was loading the table (table_claim.h).
+enum class TableStatus { kPending, kOk, kFailed, kLocked };
 
-/// "pending", "ok", "failed": as the summary and the JSON run summary print it.
+/// "pending", "ok", "failed", "locked": as the summary and the JSON run summary print it.
 const char* TableStatusName(TableStatus s);
 
 /// The outcome of one table in a run, for the summary table and the JSON run summary.
