@@ -173,7 +173,9 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                                      staged->pipe->rows_pushed(), r, staged));
   if (plan.mode == LoadType::kFull) {
     for (auto& f : existing) {
-      if (sink::RunIdOfFile(f) < ctx_->run_id)
+      // Every file listed under the table's lock is committed content, even one of a
+      // run with a later id that committed first: a full load replaces all of them.
+      if (sink::RunIdOfFile(f) != ctx_->run_id)
         staged->change.superseded.push_back(std::move(f));
     }
   }
