@@ -29,7 +29,16 @@ arrow::Status TableClaim::Verify() {
 }
 
 arrow::Status TableClaims::Replan(TablePlan* plan) {
-  ARROW_ASSIGN_OR_RAISE(state::StateFile fresh, state_->Load());
+  // Another run may be replacing the object as we read it (a torn read on some S3
+  // servers): a corrupt read is retried before it fails the table.
+  auto loaded = state_->Load();
+  for (int i = 0;
+       i < 10 && !loaded.ok() && ErrorClassOf(loaded.status()) == ErrorClass::kState;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    loaded = state_->Load();
+  }
+  ARROW_ASSIGN_OR_RAISE(state::StateFile fresh, std::move(loaded));
   ARROW_ASSIGN_OR_RAISE(auto plans, PlanTables({plan->table}, fresh, *options_));
   if (plans.size() != 1) {
     return Error(ExitCode::kInternal,
