@@ -162,6 +162,46 @@ def pg_db(pg_cluster, request):
                 sql.Identifier(name)))
 
 
+@dataclass
+class PgRole:
+    """A LOGIN role of the session cluster, as production roles usually are: no superuser,
+    no pg_read_all_stats (so pg_stat_activity hides other roles' transaction starts)."""
+    name: str
+    password: str
+    uri: str  # DSN of the test's database as this role
+
+
+@pytest.fixture
+def pg_reader_role(pg_db):
+    """A non-superuser LOGIN role WITHOUT pg_read_all_stats that may read every table of
+    pg_db's public schema (including tables created later by the test's superuser)."""
+    name = f"reader_{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex
+    role, db = sql.Identifier(name), sql.Identifier(pg_db.name)
+    with psycopg.connect(pg_db.cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            role, sql.Literal(password)))
+        c.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role))
+    pg_db.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+    pg_db.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role))
+    pg_db.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES "
+                          "TO {}").format(role))
+    uri = re.sub(r"^postgresql://[^@]+@", f"postgresql://{name}:{password}@", pg_db.uri)
+    try:
+        yield PgRole(name=name, password=password, uri=uri)
+    finally:
+        pg_db.execute(sql.SQL("DROP OWNED BY {}").format(role))
+        with psycopg.connect(pg_db.cluster.uri, autocommit=True) as c:
+            c.execute(sql.SQL("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE usename = {}").format(sql.Literal(name)))
+            for _ in range(50):
+                try:
+                    c.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+                    break
+                except psycopg.errors.DependentObjectsStillInUse:
+                    time.sleep(0.1)
+
+
 # --------------------------------------------------------------------------- S3 (moto)
 
 

@@ -174,5 +174,22 @@ TEST(NextMark, AComparisonErrorFailsTheTable) {
   EXPECT_FALSE(r.ok());
 }
 
+TEST(NextMark, CommittedRunNeverMovesBackBelowALaterRunsCommit) {
+  // Overlapping runs: a run with an earlier id commits after one with a later id.
+  auto in = Base();
+  TableState stored;
+  stored.table_name = "public.t";
+  stored.cursor_column = "updated_at";
+  stored.max_updated_at = "2000-01-01 00:00:05+00";
+  stored.resume_from = "2024-01-01 00:00:01+00";
+  stored.committed_run = "20260101T000001Z-000def";  // later than in.run_id
+  in.stored = &stored;
+  in.rows_written = 1;
+  in.max_written = 6 * kSecond;
+  auto line = NextStateLine(in, Greatest).ValueOrDie();
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->committed_run, stored.committed_run);
+}
+
 }  // namespace
 }  // namespace pgtide::state

@@ -3,6 +3,7 @@
 #include <arrow/util/compression.h>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -137,6 +138,17 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   // --- end of PostgreSQL timeouts and retries
+  // Exactly-once for every role, one run per table at a time (README "Roles, horizon and
+  // locking").
+  cmd->add_option("--horizon-wait", v->horizon_wait,
+                  "How long a table's scan waits for open transactions of other roles "
+                  "whose start this role cannot read (no pg_read_all_stats) before the "
+                  "table fails: 5min, 30s, 500ms")
+      ->capture_default_str();
+  cmd->add_option("--lock-wait", v->lock_wait,
+                  "How long to wait for a table that another pgtide run is loading into "
+                  "the same output before skipping it (0: skip at once)")
+      ->capture_default_str();
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   // --- Validation before loading (issue 12, items 5 and 6) ---
@@ -193,6 +205,28 @@ static arrow::Status ResolveProgress(CliValues* v) {
   }
   p.heartbeat_seconds = seconds * it->second;
   return arrow::Status::OK();
+}
+
+/// "5min", "30s", "500ms", "1h" or "0" in milliseconds (exactly-once / locking block).
+static arrow::Result<int64_t> ParseWait(const std::string& flag,
+                                        const std::string& text) {
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"min", 60000}, {"m", 60000}, {"h", 3600000}};
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+    ++digits;
+  const std::string unit = text.substr(digits);
+  if (digits > 0 && digits <= 9) {
+    int64_t n = std::stoll(text.substr(0, digits));
+    if (unit.empty() && n == 0) return 0;
+    for (const auto& [name, ms] : kUnits) {
+      if (unit == name) return n * ms;
+    }
+  }
+  return Error(ExitCode::kUsage,
+               fmt::format("{} \"{}\" is not a duration\nHINT: write a whole number "
+                           "with a unit: 500ms, 30s, 5min, 1h (or 0)",
+                           flag, text));
 }
 
 static std::string JoinLocation(const std::string& base, const std::string& rel) {
@@ -265,6 +299,8 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   r.writer.memory_budget_bytes = v->memory_limit_mb << 20;
   if (!v->config_file.empty()) ARROW_RETURN_NOT_OK(LoadConfig(v->config_file, &r));
   ARROW_RETURN_NOT_OK(ResolveProgress(v));
+  ARROW_ASSIGN_OR_RAISE(r.horizon_wait_ms, ParseWait("--horizon-wait", v->horizon_wait));
+  ARROW_ASSIGN_OR_RAISE(r.lock_wait_ms, ParseWait("--lock-wait", v->lock_wait));
   return arrow::Status::OK();
 }
 

@@ -20,11 +20,14 @@ struct CliValues {
   bool verbose = false;
   bool no_progress = false;
   std::vector<std::string> ignored_arguments;  // the Glue runtime's (glue_arguments.h)
-  std::string progress = "auto";          // --progress
-  std::string progress_interval = "30s";  // --progress-interval
-  ProgressSettings progress_settings;     // resolved from the two above
+  std::string progress = "auto";               // --progress
+  std::string progress_interval = "30s";       // --progress-interval
+  ProgressSettings progress_settings;          // resolved from the two above
   // Signals and the run log kept on local disk as the run goes.
   std::string local_log_dir;  // "" = the log folder when local, else $TMPDIR/pgtide-logs
+  // Exactly-once and locking: durations such as "5min", "30s", "500ms", "0".
+  std::string horizon_wait = "5min";
+  std::string lock_wait = "0";
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

@@ -4,8 +4,8 @@
 
 #include "pgtide/cli/commands.h"
 #include "pgtide/cli/progress.h"
-#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/cancellation.h"
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/secrets.h"
@@ -13,6 +13,7 @@
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
 #include "pgtide/job/state_file_commit.h"
+#include "pgtide/job/table_claim.h"
 #include "pgtide/runlog/log_upload.h"
 #include "pgtide/runlog/partial_log.h"
 #include "pgtide/runlog/run_summary.h"
@@ -42,6 +43,15 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
   ctx.output = pre.output;
   job::StateFileCommit commit(pre.output, pre.state.get());
   ctx.commit = &commit;
+  // One run per table at a time: the locks live on a connection of their own.
+  std::unique_ptr<source::TableLockSession> locks;
+  std::unique_ptr<job::TableClaims> claims;
+  if (!plans.empty()) {
+    ARROW_ASSIGN_OR_RAISE(locks, source::TableLockSession::Open(opts.connect));
+    claims = std::make_unique<job::TableClaims>(locks.get(), pre.output->location(),
+                                                pre.state.get(), &opts);
+    ctx.claims = claims.get();
+  }
   job::RunProgress run_progress(plans.size());
   {
     ProgressLine line(&plans, &run_progress, progress);

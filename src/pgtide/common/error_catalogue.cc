@@ -22,6 +22,12 @@ static const ErrorClassInfo kCatalogue[] = {
      "GRANT SELECT on the table to the pgtide role, or exclude the table."},
     {ErrorClass::kSourceQuery, "source_query", ExitCode::kTablesFailed, false, ""},
     {ErrorClass::kSourceData, "source_data", ExitCode::kTablesFailed, false, ""},
+    {ErrorClass::kHorizonWait, "horizon_wait", ExitCode::kTablesFailed, true,
+     "GRANT pg_read_all_stats TO the pgtide role (then it reads when those transactions "
+     "started instead of waiting for them), or raise --horizon-wait."},
+    {ErrorClass::kTableLocked, "table_locked", ExitCode::kTablesFailed, true,
+     "Another pgtide run is loading this table into the same output; the next run "
+     "loads it (or raise --lock-wait to wait for it)."},
     {ErrorClass::kState, "state", ExitCode::kState, false,
      "Repair or move the state file named above; its lines are CSV."},
     {ErrorClass::kStorageDenied, "storage_denied", ExitCode::kStorageUnavailable, false,

@@ -21,6 +21,8 @@ enum class ErrorClass {
   kSourcePermission,    // the role may not read a table (42501)
   kSourceQuery,         // PostgreSQL rejected a statement (any other SQLSTATE)
   kSourceData,          // a value cannot be represented exactly (numeric NaN, overflow)
+  kHorizonWait,         // transactions this role cannot see outlived --horizon-wait
+  kTableLocked,         // another pgtide run is loading the table (advisory lock)
   kState,               // the state file is unreadable, corrupt or changed under us
   kStorageDenied,       // the output location refused us (credentials, permissions)
   kStorageMissing,      // the bucket or folder does not exist

@@ -55,6 +55,12 @@ struct RunOptions {
   /// server's TimeZone setting.
   std::string cursor_timezone;
   std::map<std::string, TableOverride> overrides;  // by schema.table
+  // Exactly-once and one run per table (README "Roles, horizon and locking"):
+  /// How long a table's scan waits for transactions of other roles whose start this
+  /// role cannot read (no pg_read_all_stats) before the table fails.
+  int64_t horizon_wait_ms = 5 * 60 * 1000;
+  /// How long a table waits for another run's lock on it before it is skipped.
+  int64_t lock_wait_ms = 0;
   int64_t batch_rows = 16384;  // rows per decoded Arrow batch: cache-sized; measured
                                // 5% less CPU and 40% less memory than 64k
 };

@@ -8,6 +8,7 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
+#include "pgtide/job/table_claim.h"
 #include "pgtide/job/table_committer.h"
 #include "pgtide/job/table_retry.h"
 #include "pgtide/job/worker_budget.h"
@@ -22,6 +23,8 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
                                    RunProgress* progress,
                                    std::unique_ptr<source::Connection> first) {
   std::vector<TableResult> results(plans.size());
+  // Each table is re-planned from its fresh state line once its lock is held.
+  std::vector<TablePlan> current(plans);
   TableCommitter committer(ctx->commit, [&](size_t i) {
     progress->running[i] = 0;
     progress->tables_done++;
@@ -41,9 +44,21 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
       r.mode = LoadTypeName(plans[i].mode);
       progress->running[i] = 1;
       try {
+        std::unique_ptr<TableClaim> claim;
+        if (ctx->claims) {
+          auto c = ctx->claims->Claim(&current[i], &r);
+          if (!c.ok() || !*c) {
+            if (!c.ok())
+              ReportTable(current[i], &r, c.status(), std::chrono::steady_clock::now());
+            progress->running[i] = 0;
+            progress->tables_done++;
+            continue;
+          }
+          claim = std::move(*c);
+        }
         bool gave_way = false;
         auto table = StageWithRetries(
-            ctx, plans[i], &r, &progress->scans[i], &conn, &retry,
+            ctx, current[i], &r, &progress->scans[i], &conn, &retry,
             [&queue, i] { return queue.GiveWay(i); }, &gave_way);
         if (gave_way) {
           progress->running[i] = 0;
@@ -55,6 +70,7 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           continue;
         }
         table->index = i;
+        table->claim = std::move(claim);
         // A table of more than one batch may hold up to the writer's memory budget until
         // it is committed: the next table waits for it, so memory stays one table's.
         const bool large = table->pipe->batches_pushed() > 1;

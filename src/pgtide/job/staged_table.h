@@ -4,6 +4,7 @@
 #include <future>
 #include <memory>
 
+#include "pgtide/job/table_claim.h"
 #include "pgtide/job/table_commit.h"
 #include "pgtide/job/table_plan.h"
 #include "pgtide/job/table_result.h"
@@ -23,6 +24,8 @@ struct StagedTable {
   TableChange change;  // files are filled in when the pipe is closed
   std::chrono::steady_clock::time_point start;
   std::promise<void> committed;  // set when the table is done, committed or failed
+  /// The table's lock (one run per table), released once it is committed or failed.
+  std::unique_ptr<TableClaim> claim;
 };
 
 }  // namespace pgtide::job

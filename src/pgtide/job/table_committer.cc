@@ -63,6 +63,8 @@ arrow::Status TableCommitter::CommitGroup(
   for (size_t i = 0; i < n; ++i) {
     try {
       status[i] = StopRequested() ? interrupted(i) : CloseFiles(group[i].get());
+      // Last check that no other run can have started on the table (its lock held).
+      if (status[i].ok() && group[i]->claim) status[i] = group[i]->claim->Verify();
     } catch (const std::exception& e) {
       status[i] = Error(ExitCode::kInternal, e.what());
     }
@@ -89,6 +91,7 @@ arrow::Status TableCommitter::CommitGroup(
     if (!status[i].ok()) group[i]->pipe->Abort();
     ReportTable(*group[i]->plan, group[i]->result, status[i], group[i]->start);
     group[i]->pipe.reset();
+    group[i]->claim.reset();  // after the state line is written
     on_done_(group[i]->index);
     group[i]->committed.set_value();
   }

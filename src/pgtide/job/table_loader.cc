@@ -130,6 +130,8 @@ const char* TableStatusName(TableStatus s) {
       return "failed";
     case TableStatus::kInterrupted:
       return "interrupted";
+    case TableStatus::kLocked:
+      return "locked";
     default:
       return "pending";
   }
@@ -186,15 +188,11 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   }
   request.cursor_timezone = opts.cursor_timezone;
   request.lookback = opts.lookback;
+  request.table = name;
+  request.horizon_wait_ms = opts.horizon_wait_ms;
+  request.stuck = &ctx_->stuck_transactions;
   ARROW_ASSIGN_OR_RAISE(source::ScanWindow window,
                         source::OpenScanWindow(conn_, request));
-  if (window.hidden_sessions > 0) {
-    LogWarning(
-        "table {}: {} session(s) of other roles hide their transaction start from "
-        "this role, so rows they commit late may be missed. HINT: GRANT "
-        "pg_read_all_stats TO the pgtide role",
-        name, window.hidden_sessions);
-  }
   if (!window.oldest_xact_start.empty()) {
     LogDebug("table {}: horizon {} (oldest open transaction started {})", name,
              window.horizon_text, window.oldest_xact_start);
@@ -236,7 +234,9 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                                      staged->pipe->rows_pushed(), r, staged));
   if (plan.mode == LoadType::kFull) {
     for (auto& f : existing) {
-      if (sink::RunIdOfFile(f) < ctx_->run_id)
+      // Every file listed under the table's lock is committed content, even one of a
+      // run with a later id that committed first: a full load replaces all of them.
+      if (sink::RunIdOfFile(f) != ctx_->run_id)
         staged->change.superseded.push_back(std::move(f));
     }
   }

@@ -16,12 +16,19 @@
 
 namespace pgtide::job {
 
+class TableClaims;
+
 /// Shared by the tables of one run.
 struct RunContext {
   std::string run_id;
   const RunOptions* options = nullptr;
   std::shared_ptr<storage::ObjectStore> output;
   TableCommitTarget* commit = nullptr;
+  /// Transactions of other roles that outlived --horizon-wait for one table: later
+  /// tables fail at once instead of waiting for them again.
+  source::StuckTransactions stuck_transactions;
+  /// One run per table at a time; null: no locking (tests).
+  TableClaims* claims = nullptr;
 };
 
 struct StagedTable;

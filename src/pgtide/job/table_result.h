@@ -8,10 +8,11 @@
 namespace pgtide::job {
 
 /// kInterrupted: aborted or never started because the run was stopped by a signal.
-enum class TableStatus { kPending, kOk, kFailed, kInterrupted };
+/// kLocked: skipped because another pgtide run was loading the table (table_claim.h).
+enum class TableStatus { kPending, kOk, kFailed, kInterrupted, kLocked };
 
-/// "pending", "ok", "failed", "interrupted": as the summary and the JSON run summary
-/// print it.
+/// "pending", "ok", "failed", "interrupted", "locked": as the summary and the JSON run
+/// summary print it.
 const char* TableStatusName(TableStatus s);
 
 /// The outcome of one table in a run, for the summary table and the JSON run summary.

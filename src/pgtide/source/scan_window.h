@@ -3,8 +3,11 @@
 #include <arrow/result.h>
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "pgtide/source/connection.h"
 #include "pgtide/source/cursor.h"
@@ -20,6 +23,13 @@ namespace pgtide::source {
 /// snapshot), so every row version with a cursor below the horizon is visible to us now.
 /// The next run resumes at the horizon and skips the rows at or above it that this run
 /// already wrote (recognised by their fingerprint).
+///
+/// Sessions of other roles whose xact_start this role may not read (no
+/// pg_read_all_stats): every transaction holds a lock on its own virtual transaction id
+/// for its whole life, and pg_locks is readable by every role. So the probe at time P
+/// lists those sessions' vxids, waits (bounded) until they are all gone, and only then
+/// takes the snapshot: every hidden transaction still running at the snapshot started
+/// after P, so horizon = least(P, oldest visible xact_start) is proven for them too.
 struct ScanWindow {
   /// SQL condition on the cursor for a cdc scan; empty for a full scan.
   std::string predicate;
@@ -31,13 +41,28 @@ struct ScanWindow {
   /// The database clock at the snapshot in cursor units: rows beyond it are
   /// "future-dated".
   std::optional<int64_t> clock_raw;
-  /// Sessions whose transactions this role cannot see (needs pg_read_all_stats).
-  int64_t hidden_sessions = 0;
+  /// Transactions of sessions whose start this role cannot read, which the probe waited
+  /// for (0 when every session is visible: superuser or pg_read_all_stats).
+  int64_t waited_transactions = 0;
   std::string oldest_xact_start;  // logged (debug) with the horizon it holds
+};
+
+/// Hidden transactions that already made a table give up waiting in this run: a later
+/// table that finds one of them still open fails at once instead of waiting again.
+/// Shared by the run's workers.
+class StuckTransactions {
+ public:
+  void Add(const std::vector<std::string>& ids);
+  bool AnyOf(const std::vector<std::string>& ids) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::set<std::string> ids_;  // "pid:vxid"
 };
 
 /// What a scan of one table starts from.
 struct ScanRequest {
+  std::string table;          // schema.table, for messages
   std::string cursor_column;  // unquoted; empty when the table has none
   CursorKind cursor_kind = CursorKind::kNone;
   /// Resume from a stored mark (cdc); false reads the whole table.
@@ -50,10 +75,14 @@ struct ScanRequest {
   std::string cursor_timezone;
   /// A PostgreSQL interval subtracted from the horizon; empty: none.
   std::string lookback;
+  /// How long to wait for transactions whose start this role cannot see (--horizon-wait).
+  int64_t horizon_wait_ms = 300000;
+  StuckTransactions* stuck = nullptr;  // optional, shared by the run
 };
 
-/// Reads the horizon (outside any transaction), then opens the REPEATABLE READ
-/// transaction whose snapshot the COPY will use.
+/// Reads the horizon (outside any transaction), waits for the hidden transactions that
+/// started before it, then opens the REPEATABLE READ transaction whose snapshot the COPY
+/// will use. A wait that times out is an error of class kHorizonWait; nothing is open.
 arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request);
 
 /// The integer lookback ("0" when unset) for integer cursors; error when not a number.

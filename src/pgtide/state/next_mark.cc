@@ -2,13 +2,21 @@
 
 namespace pgtide::state {
 
+// Overlapping runs take a table in lock order, not run-id order: a run that started
+// earlier may commit after a later one. The sweep treats files newer than committed_run
+// as uncommitted, so it must never move back below files already committed.
+static std::string CommittedRun(const MarkInputs& in) {
+  if (in.stored && in.stored->committed_run > in.run_id) return in.stored->committed_run;
+  return in.run_id;
+}
+
 arrow::Result<std::optional<TableState>> NextStateLine(const MarkInputs& in,
                                                        const GreatestFn& greatest) {
   const TableState* stored = in.stored;
   if (!in.has_cursor) {
     TableState s;
     s.table_name = in.table_name;
-    s.committed_run = in.run_id;
+    s.committed_run = CommittedRun(in);
     s.full_run = in.run_id;
     s.updated_at = in.now_iso;
     return s;
@@ -18,7 +26,7 @@ arrow::Result<std::optional<TableState>> NextStateLine(const MarkInputs& in,
   TableState s;
   s.table_name = in.table_name;
   s.cursor_column = in.cursor_column;
-  s.committed_run = in.run_id;
+  s.committed_run = CommittedRun(in);
   s.full_run = in.full_load ? in.run_id : (stored ? stored->full_run : "");
   s.max_updated_at = !in.full_load && stored ? stored->max_updated_at : "";
   if (in.max_written) {

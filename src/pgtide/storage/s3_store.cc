@@ -238,7 +238,7 @@ class S3Store : public ObjectStore {
   arrow::fs::S3Options options_;
   std::shared_ptr<arrow::fs::S3FileSystem> s3fs_;
   std::string bucket_, prefix_;
-  StagingFolder staging_;  // removed with the store
+  StagingFolder staging_;     // removed with the store
   std::string endpoint_key_;  // host[:port] of the endpoint, for UnreachableEndpoints
   int max_attempts_ = 3;
 };
