@@ -179,34 +179,6 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
       ->capture_default_str();
 }
 
-// "30s", "2m", "1h" or plain seconds; at least one second.
-static arrow::Status ResolveProgress(CliValues* v) {
-  auto& p = v->progress_settings;
-  p.mode = v->no_progress || v->progress == "never" ? ProgressMode::kNever
-           : v->progress == "always"                ? ProgressMode::kAlways
-                                                    : ProgressMode::kAuto;
-  const std::string& text = v->progress_interval;
-  size_t used = 0;
-  double seconds = -1;
-  try {
-    seconds = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  const std::string unit = text.substr(used);
-  const std::map<std::string, double> units = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}};
-  auto it = units.find(unit);
-  if (used == 0 || it == units.end() || !(seconds * it->second >= 1)) {
-    return Error(
-        ExitCode::kUsage,
-        fmt::format("--progress-interval {}: not a duration of at least 1s\nHINT: "
-                    "write it as 30s, 2m or 1h",
-                    text));
-  }
-  p.heartbeat_seconds = seconds * it->second;
-  return arrow::Status::OK();
-}
-
 /// "5min", "30s", "500ms", "1h" or "0" in milliseconds (exactly-once / locking block).
 static arrow::Result<int64_t> ParseWait(const std::string& flag,
                                         const std::string& text) {
@@ -227,6 +199,23 @@ static arrow::Result<int64_t> ParseWait(const std::string& flag,
                fmt::format("{} \"{}\" is not a duration\nHINT: write a whole number "
                            "with a unit: 500ms, 30s, 5min, 1h (or 0)",
                            flag, text));
+}
+
+// --progress / --no-progress and the heartbeat interval (a ParseWait duration, >= 1s).
+static arrow::Status ResolveProgress(CliValues* v) {
+  auto& p = v->progress_settings;
+  p.mode = v->no_progress || v->progress == "never" ? ProgressMode::kNever
+           : v->progress == "always"                ? ProgressMode::kAlways
+                                                    : ProgressMode::kAuto;
+  auto ms = ParseWait("--progress-interval", v->progress_interval);
+  if (!ms.ok() || *ms < 1000) {
+    return Error(ExitCode::kUsage,
+                 fmt::format("--progress-interval \"{}\" is not a duration of at least "
+                             "1s\nHINT: write it as 30s, 2m or 1h",
+                             v->progress_interval));
+  }
+  p.heartbeat_seconds = *ms / 1000.0;
+  return arrow::Status::OK();
 }
 
 static std::string JoinLocation(const std::string& base, const std::string& rel) {

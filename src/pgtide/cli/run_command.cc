@@ -49,7 +49,8 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
   if (!plans.empty()) {
     ARROW_ASSIGN_OR_RAISE(locks, source::TableLockSession::Open(opts.connect));
     claims = std::make_unique<job::TableClaims>(locks.get(), pre.output->location(),
-                                                pre.state.get(), &opts);
+                                                pre.state.get(), &opts, &pre.tables,
+                                                &pre.every_table);
     ctx.claims = claims.get();
   }
   job::RunProgress run_progress(plans.size());

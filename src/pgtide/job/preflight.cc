@@ -30,10 +30,9 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
     ARROW_RETURN_NOT_OK(p.output->CheckWritable());
     if (p.state) ARROW_RETURN_NOT_OK(p.state->CheckWritable());
   }
-  std::vector<source::TableName> every_table;
   ARROW_ASSIGN_OR_RAISE(
-      auto tables, source::DiscoverTables(p.conn.get(), opts.discover, &every_table));
-  ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(tables, p.stored, opts, &every_table));
+      p.tables, source::DiscoverTables(p.conn.get(), opts.discover, &p.every_table));
+  ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(p.tables, p.stored, opts, &p.every_table));
   // Every value is judged before the first table, so that a mistake fails the run (exit
   // 2 or 4) instead of every table (exit 1), and `plan` reports it too.
   ARROW_RETURN_NOT_OK(CheckOptionValues(p.conn.get(), opts, p.plans));

@@ -18,6 +18,9 @@ struct Preflight {
   state::StateFile stored;
   std::shared_ptr<storage::ObjectStore> output;  // null for `plan`
   std::vector<TablePlan> plans;
+  /// What the plans were made from, for re-planning a table from a fresh state line.
+  std::vector<source::TableInfo> tables;
+  std::vector<source::TableName> every_table;
 };
 
 /// Connects, opens and checks every location, loads the state and plans every table, in

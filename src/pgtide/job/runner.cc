@@ -45,20 +45,9 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
       progress->running[i] = 1;
       try {
         std::unique_ptr<TableClaim> claim;
-        if (ctx->claims) {
-          auto c = ctx->claims->Claim(&current[i], &r);
-          if (!c.ok() || !*c) {
-            if (!c.ok())
-              ReportTable(current[i], &r, c.status(), std::chrono::steady_clock::now());
-            progress->running[i] = 0;
-            progress->tables_done++;
-            continue;
-          }
-          claim = std::move(*c);
-        }
         bool gave_way = false;
         auto table = StageWithRetries(
-            ctx, current[i], &r, &progress->scans[i], &conn, &retry,
+            ctx, &current[i], &r, &progress->scans[i], &conn, &retry, ctx->claims, &claim,
             [&queue, i] { return queue.GiveWay(i); }, &gave_way);
         if (gave_way) {
           progress->running[i] = 0;

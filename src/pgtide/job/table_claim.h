@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pgtide/job/run_options.h"
 #include "pgtide/job/table_plan.h"
@@ -13,26 +14,41 @@
 
 namespace pgtide::job {
 
+class TableClaims;
+
 /// A table's lock, held from before its mark is read until after its state line is
 /// written (or it failed); released when destroyed.
 class TableClaim {
  public:
-  TableClaim(source::TableLockSession* session, source::TableLockKey key,
-             std::string table)
-      : session_(session), key_(key), table_(std::move(table)) {}
+  TableClaim(TableClaims* owner, source::TableLockSession* session,
+             source::TableLockKey key, uint64_t generation, const TablePlan& plan)
+      : owner_(owner),
+        session_(session),
+        key_(key),
+        generation_(generation),
+        table_(plan.table.qualified_name()),
+        plan_(plan) {}
   ~TableClaim();
   TableClaim(const TableClaim&) = delete;
   TableClaim& operator=(const TableClaim&) = delete;
 
-  /// Fails when the lock was lost (the lock session's connection broke, so the server
-  /// released it and another run may be loading the table): called just before the
-  /// commit, so such a table fails rather than risking a second copy of its rows.
+  /// Called just before the commit. When the lock was lost (the lock session's
+  /// connection broke, say in a server restart, and the server released it), it is
+  /// taken again on a new session if it is free and the table's state line is still the
+  /// one this load started from: then no other run committed the table in between, and
+  /// none is loading it now. Otherwise fails, so the table is not committed rather than
+  /// risking a second copy of its rows.
   arrow::Status Verify();
 
  private:
+  arrow::Status LostLock(const std::string& why) const;
+
+  TableClaims* owner_;
   source::TableLockSession* session_;
   source::TableLockKey key_;
+  uint64_t generation_;  // the lock session's, when the lock was taken
   std::string table_;
+  TablePlan plan_;  // as planned from the state line read under the lock
 };
 
 /// One run per table at a time: before a table is loaded, its advisory lock (keyed by
@@ -42,12 +58,17 @@ class TableClaim {
 /// reload rows the other run already wrote.
 class TableClaims {
  public:
+  /// `tables` and `every_table`: what the run's plans were made from (preflight.h).
   TableClaims(source::TableLockSession* session, std::string output_location,
-              state::StateStore* state, const RunOptions* options)
+              state::StateStore* state, const RunOptions* options,
+              const std::vector<source::TableInfo>* tables,
+              const std::vector<source::TableName>* every_table)
       : session_(session),
         output_location_(std::move(output_location)),
         state_(state),
-        options_(options) {}
+        options_(options),
+        tables_(tables),
+        every_table_(every_table) {}
 
   /// Waits up to --lock-wait for the lock. Returns the claim, with `*plan` re-planned
   /// from the current state line; or nullptr when another run keeps the table, which is
@@ -55,12 +76,15 @@ class TableClaims {
   arrow::Result<std::unique_ptr<TableClaim>> Claim(TablePlan* plan, TableResult* r);
 
  private:
+  friend class TableClaim;
   arrow::Status Replan(TablePlan* plan);
 
   source::TableLockSession* session_;
   std::string output_location_;
   state::StateStore* state_;
   const RunOptions* options_;
+  const std::vector<source::TableInfo>* tables_;
+  const std::vector<source::TableName>* every_table_;
 };
 
 }  // namespace pgtide::job

@@ -36,12 +36,14 @@ void SourceRetry::MarkSourceDown(const arrow::Status& why) {
   down_ = true;
 }
 
-std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, const TablePlan& plan,
+std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, TablePlan* plan_ptr,
                                               TableResult* r, ScanProgress* progress,
                                               std::unique_ptr<source::Connection>* conn,
-                                              SourceRetry* retry,
+                                              SourceRetry* retry, TableClaims* claims,
+                                              std::unique_ptr<TableClaim>* claim,
                                               const std::function<bool()>& give_way,
                                               bool* gave_way) {
+  const TablePlan& plan = *plan_ptr;
   const auto start = std::chrono::steady_clock::now();
   const std::string name = plan.table.qualified_name();
   *gave_way = false;
@@ -65,7 +67,17 @@ std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, const TablePlan& 
         st = opened.status();
       }
     }
-    if (*conn) {
+    if (*conn && claims && !*claim) {
+      auto claimed = claims->Claim(plan_ptr, r);
+      if (!claimed.ok()) {
+        st = claimed.status();
+      } else if (!*claimed) {
+        return nullptr;  // another run is loading it: recorded in `r` as locked
+      } else {
+        *claim = std::move(*claimed);
+      }
+    }
+    if (*conn && st.ok()) {
       if (progress) {
         progress->rows = 0;
         progress->bytes = 0;
@@ -77,6 +89,7 @@ std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, const TablePlan& 
       st = staged.status();
       if (!(*conn)->is_healthy()) conn->reset();  // replaced on the next try
     }
+    claim->reset();  // a retry locks the table and reads its state line again
     if (IsConnectionLimit(st) && give_way()) {
       LogWarning(
           "table {}: no connection slot for another worker ({}); this worker stops and "

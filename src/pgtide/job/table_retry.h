@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 
+#include "pgtide/job/table_claim.h"
 #include "pgtide/job/table_loader.h"
 
 namespace pgtide::job {
@@ -43,13 +44,18 @@ class SourceRetry {
 bool IsConnectionLimit(const arrow::Status& st);
 
 /// Stages `plan` on `*conn` (opened or replaced as needed), retrying as `retry` allows.
-/// Returns the staged table, or null when the table failed (reported in `result`) or —
-/// `*gave_way` set — when the server had no connection slot for this worker and
-/// `give_way()` agreed that it retire (the table then goes to another worker).
-std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, const TablePlan& plan,
+/// With `claims`, each try first takes the table's lock into `*claim` and re-plans
+/// `*plan` from the fresh state line (table_claim.h); a failed try releases it, so a
+/// retry after a server restart locks and reads the state again.
+/// Returns the staged table, or null when the table failed or was locked by another run
+/// (reported in `result`) or — `*gave_way` set — when the server had no connection slot
+/// for this worker and `give_way()` agreed that it retire (the table then goes to
+/// another worker).
+std::unique_ptr<StagedTable> StageWithRetries(RunContext* ctx, TablePlan* plan,
                                               TableResult* result, ScanProgress* progress,
                                               std::unique_ptr<source::Connection>* conn,
-                                              SourceRetry* retry,
+                                              SourceRetry* retry, TableClaims* claims,
+                                              std::unique_ptr<TableClaim>* claim,
                                               const std::function<bool()>& give_way,
                                               bool* gave_way);
 

@@ -31,20 +31,30 @@ class TableLockSession {
   static arrow::Result<std::unique_ptr<TableLockSession>> Open(
       const ConnectOptions& options);
 
-  /// Takes the lock if it is free; false when another session holds it.
-  arrow::Result<bool> TryLock(TableLockKey key);
+  /// Takes the lock if it is free; false when another session holds it. Reconnects a
+  /// broken session first.
+  /// `*generation` identifies the session the lock was taken on, for Holds and Unlock.
+  arrow::Result<bool> TryLock(TableLockKey key, uint64_t* generation);
   /// Whether this session still holds `key` (false once its connection was lost, when
   /// the server has released every lock of the session).
-  arrow::Result<bool> Holds(TableLockKey key);
+  arrow::Result<bool> Holds(TableLockKey key, uint64_t generation);
   /// The pid of the backend of the other run that holds `key`, "" when it is not known.
   std::string HolderPid(TableLockKey key);
-  arrow::Status Unlock(TableLockKey key);
+  /// A no-op for a lock of an earlier session (already released by the server).
+  arrow::Status Unlock(TableLockKey key, uint64_t generation);
 
  private:
-  explicit TableLockSession(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  TableLockSession(std::unique_ptr<Connection> conn, ConnectOptions options)
+      : conn_(std::move(conn)), options_(std::move(options)) {}
+  /// A session whose connection broke (a server restart) held no lock any more: a new
+  /// one is opened for the next TryLock. Holds() then says false for the old locks, so
+  /// their tables fail at commit instead of trusting a lock that is gone.
+  arrow::Status ReconnectIfBroken();
 
   std::mutex mu_;
   std::unique_ptr<Connection> conn_;
+  ConnectOptions options_;
+  uint64_t generation_ = 0;  // bumped on each reconnect
 };
 
 }  // namespace pgtide::source
