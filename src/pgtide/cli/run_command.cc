@@ -137,6 +137,11 @@ int RunCommand(CliValues* values) {
         // (3), not "look at this table" (1).
         if (InfoOf(r.error_class).exit_code == ExitCode::kSourceUnavailable)
           code = static_cast<int>(ExitCode::kSourceUnavailable);
+        // Likewise a table lost to a full disk says "free space" (5), as documented;
+        // a PostgreSQL outage seen by another table still wins (3).
+        if (r.error_class == ErrorClass::kStorageFull &&
+            code != static_cast<int>(ExitCode::kSourceUnavailable))
+          code = static_cast<int>(ExitCode::kStorageUnavailable);
       }
     }
   }

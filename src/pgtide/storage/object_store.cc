@@ -53,7 +53,8 @@ arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
   auto infos = fs_->GetFileInfo(sel);
   if (!infos.ok()) {
     NoteFailure(infos.status());
-    return StorageError(infos.status(), "list " + Describe(rel_dir));
+    return StorageError(infos.status(),
+                        "list " + Describe(rel_dir) + Via(infos.status()));
   }
   std::vector<std::string> out;
   const std::string prefix = root_.empty() ? "" : root_ + "/";
@@ -71,7 +72,7 @@ arrow::Status ObjectStore::DeleteFile(const std::string& rel) {
   auto st = fs_->DeleteFile(Full(rel));
   if (!st.ok()) {
     NoteFailure(st);
-    return StorageError(st, "delete " + Describe(rel));
+    return StorageError(st, "delete " + Describe(rel) + Via(st));
   }
   return st;
 }
@@ -81,13 +82,13 @@ arrow::Result<std::optional<std::string>> ObjectStore::ReadSmall(const std::stri
   auto info = fs_->GetFileInfo(Full(rel));
   if (!info.ok()) {
     NoteFailure(info.status());
-    return StorageError(info.status(), "read " + Describe(rel));
+    return StorageError(info.status(), "read " + Describe(rel) + Via(info.status()));
   }
   if (info->type() == arrow::fs::FileType::NotFound) return std::optional<std::string>();
   auto in = fs_->OpenInputStream(Full(rel));
   if (!in.ok()) {
     NoteFailure(in.status());
-    return StorageError(in.status(), "read " + Describe(rel));
+    return StorageError(in.status(), "read " + Describe(rel) + Via(in.status()));
   }
   std::string content;
   while (true) {

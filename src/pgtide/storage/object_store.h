@@ -77,6 +77,12 @@ class ObjectStore {
   virtual arrow::Status CheckReachable() const { return arrow::Status::OK(); }
   /// S3: remembers the endpoint as unreachable when `st` says it timed out or refused.
   virtual void NoteFailure(const arrow::Status& st) const { (void)st; }
+  /// S3: " via the S3 endpoint host:port" when `st` says the endpoint is unreachable
+  /// (curl's timeout message names no host), so the error names the endpoint to fix.
+  virtual std::string Via(const arrow::Status& st) const {
+    (void)st;
+    return "";
+  }
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string root_;  // the root in fs_ terms: "/abs/dir" or "bucket/prefix"
   std::string location_;

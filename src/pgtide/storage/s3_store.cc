@@ -153,7 +153,7 @@ class S3Store : public ObjectStore {
     if (st.ok()) st = Upload(staging_path, rel);
     DiscardStaged(staging_path);
     NoteFailure(st);
-    return st.ok() ? st : StorageError(st, "upload " + Describe(rel));
+    return st.ok() ? st : StorageError(st, "upload " + Describe(rel) + Via(st));
   }
 
   arrow::Status WriteSmall(const std::string& rel, const std::string& content) override {
@@ -165,7 +165,7 @@ class S3Store : public ObjectStore {
       return out->Close();
     }();
     NoteFailure(st);
-    return st.ok() ? st : StorageError(st, "write " + Describe(rel));
+    return st.ok() ? st : StorageError(st, "write " + Describe(rel) + Via(st));
   }
 
   arrow::Status Update(const std::string& rel, const Mutator& mutate) override {
@@ -211,8 +211,14 @@ class S3Store : public ObjectStore {
                              "earlier in this run ({}), so it is not tried again\nHINT: "
                              "The endpoint cannot be reached: check --s3-endpoint / "
                              "AWS_ENDPOINT_URL / the profile's endpoint_url and the "
-                             "network.",
+                             "network (timeouts: --s3-connect-timeout, "
+                             "--s3-request-timeout).",
                              location_, endpoint_key_, it->second));
+  }
+
+  std::string Via(const arrow::Status& st) const override {
+    if (st.ok() || !LooksUnreachable(st.message())) return "";
+    return " via the S3 endpoint " + endpoint_key_;
   }
 
   void NoteFailure(const arrow::Status& st) const override {
