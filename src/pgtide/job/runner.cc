@@ -1,10 +1,14 @@
 #include "pgtide/job/runner.h"
 
+#include <fmt/format.h>
+
 #include <deque>
 #include <future>
+#include <new>
 #include <thread>
 
 #include "pgtide/common/cancellation.h"
+#include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/job/staged_table.h"
@@ -69,10 +73,13 @@ std::vector<TableResult> RunTables(RunContext* ctx, const std::vector<TablePlan>
           staged.pop_front();
         }
       } catch (const std::exception& e) {
+        // std::bad_alloc is the machine's limit, not a bug: it gets the memory hint.
+        const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
         r.status = TableStatus::kFailed;
-        r.error = e.what();
-        r.error_class = ErrorClass::kInternal;
-        LogError("table {} failed: {}", r.table, e.what());
+        r.error_class = oom ? ErrorClass::kOutOfMemory : ErrorClass::kInternal;
+        r.error = oom ? fmt::format("out of memory\nHINT: {}", InfoOf(r.error_class).hint)
+                      : e.what();
+        LogError("table {} failed: {}", r.table, r.error);
         conn.reset();
         progress->running[i] = 0;
         progress->tables_done++;
