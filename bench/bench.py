@@ -176,16 +176,19 @@ class Sampler(threading.Thread):
 
 
 def local_disk_bytes(folder):
-    """Bytes of what a run keeps on local disk besides its output: hidden files (staging
-    and spill names start with a dot) under `folder`, and everything under folder/tmp (the
-    run's TMPDIR, where an S3 output's staging and spill go)."""
+    """Bytes of what a run keeps on local disk besides its output: hidden files (spill
+    names start with a dot) under `folder`, and everything under folder/tmp (the run's
+    TMPDIR, where an S3 output's spill goes). A local output's data files written in place
+    under a hidden name until their table commits (".<name>.parquet.tmp-*") are the output
+    itself, renamed, not a copy: not counted."""
     total = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         rel = os.path.relpath(dirpath, folder)
         in_tmp = rel == "tmp" or rel.startswith("tmp" + os.sep)
         hidden_dir = any(part.startswith(".") for part in rel.split(os.sep) if part != ".")
         for f in filenames:
-            if in_tmp or hidden_dir or f.startswith("."):
+            in_place = f.startswith(".") and ".parquet.tmp-" in f and not in_tmp
+            if (in_tmp or hidden_dir or f.startswith(".")) and not in_place:
                 try:
                     total += os.stat(os.path.join(dirpath, f)).st_size
                 except OSError:
@@ -607,7 +610,8 @@ class S3Server:
             argv = [str(exe), "--access", S3_KEY, "--secret", S3_SECRET,
                     "--port", f"127.0.0.1:{self.port}", "posix", str(self.dir / "data")]
         else:
-            exe = next((p for p in (Path(sys.executable).parent / "moto_server",
+            exe = next((p for p in (Path(ENV.get("MOTO_SERVER", "/nonexistent")),
+                                    Path(sys.executable).parent / "moto_server",
                                     Path(ENV["ROOT"]) / ".venv" / "bin" / "moto_server")
                         if p.exists()), None)
             if exe is None:
@@ -696,7 +700,9 @@ def pgtide_s3_cmd(server, schema, label):
 
 def phase_s3(results):
     """The same table loaded to local disk, to versitygw (a fast real S3 server) and to
-    moto, in date order and interleaved: S3 ÷ local, and the local disk an S3 load uses."""
+    moto, in date order and interleaved: S3 ÷ local, and the local disk an S3 load uses.
+    moto_server is looked up in MOTO_SERVER, beside this Python, then in the project's
+    .venv."""
     servers = {k: S3Server(k) for k in S3_SERVERS}
     results["s3_status"] = {}
     try:
