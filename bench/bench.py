@@ -790,6 +790,9 @@ def main():
         if phase in PHASES:
             fn(results)
     results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    # The raw runs, so that the report can be rendered again (python3 bench/report.py).
+    import pickle
+    (WORK / "results.pickle").write_bytes(pickle.dumps(results))
     text = report.render(results)
     Path(ENV["RESULTS"]).write_text(text)
     log(f"wrote {ENV['RESULTS']}")

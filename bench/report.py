@@ -55,7 +55,7 @@ def render(results):
               "floor_shuf": "floor, dates interleaved †",
               "pgtide_shuf": "**pgtide full, dates interleaved**"}
     labels.update({k: t.label for k, t in results["tools"].items()})
-    rows = {k: Row(labels.get(k, k), runs, floor_like=k == "floor")
+    rows = {k: Row(labels.get(k, k), runs, floor_like=k in ("floor", "floor_shuf"))
             for k, runs in main.items()}
     floor, pgt = rows.get("floor"), rows.get("pgtide")
     extra = []
@@ -403,6 +403,12 @@ def targets16(rows, mem_rows, s3_rows, cdc, many, m):
 def limit_analysis(rows, m):
     out = []
     cores = m.get("nproc") or 1
+    load = float((m.get("load") or "0").split()[0] or 0)
+    if load > cores / 2:
+        out.append(f"The load average was {m.get('load')} when the run started: other "
+                   f"processes shared the {cores} cores, so every wall time here (the "
+                   "floor's included) is inflated, and the CPU bound below is not the "
+                   "only limit.")
     for key, kind, floor_key in (("pgtide", "dates in order", "floor"),
                                  ("pgtide_shuf", "dates interleaved", "floor_shuf")):
         r, floor = rows.get(key), rows.get(floor_key)
