@@ -428,3 +428,14 @@ def limit_analysis(rows, m):
                      " can bring the ratio down")
         out.append(text)
     return out
+
+
+if __name__ == "__main__":
+    # Renders a report again from the raw runs bench.py pickled:
+    #   python3 bench/report.py bench/.work/results.pickle bench/results.md
+    import pickle
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import bench  # noqa: F401  (the pickled Run and Tool classes)
+    data = pickle.loads(pathlib.Path(sys.argv[1]).read_bytes())
+    pathlib.Path(sys.argv[2]).write_text(render(data))
