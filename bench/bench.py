@@ -9,7 +9,14 @@ Phases (PHASES=...):
   many    200 small tables against one table holding the same rows
   wide    pgtide's peak RSS for one 100 MB text value and one 300 MB bytea row under
           --memory-limit-mb 8 (issue 12): how far memory exceeds the limit for wide rows
+  s3      pgtide to S3 (versitygw and moto) against the same load to local disk, in date
+          order and with dates interleaved
   cdc     pgtide cdc after 1% of the rows changed (runs last: it updates the table)
+
+Every table is VACUUM (FREEZE, ANALYZE)d before the first measurement (hint bits set, as on
+any production table). Beside time, CPU and RSS, every run samples its peak local disk:
+the hidden staging and spill files under its output folder plus its TMPDIR (where an S3
+output's spill goes).
 """
 import os
 import shutil
@@ -30,7 +37,7 @@ ROWS = int(ENV.get("ROWS", "5000000"))
 REPEAT = max(1, int(ENV.get("REPEAT", "3")))
 ALL_PEERS = ["spark", "adbc", "dlt", "pg2parquet", "rivet", "sling"]
 PEERS = [p for p in ENV.get("PEERS", ",".join(ALL_PEERS)).split(",") if p and p != "none"]
-PHASES = ENV.get("PHASES", "main,memory,many,wide,cdc").split(",")
+PHASES = ENV.get("PHASES", "main,memory,many,wide,s3,cdc").split(",")
 URI = ENV["PGTIDE_TEST_PG_URI"]
 PGDIR = Path(ENV["PGTIDE_TEST_PG_DIR"])
 PGTIDE = ENV["PGTIDE_BIN"]
@@ -50,6 +57,9 @@ MANY_ROWS = min(5000, max(1, ROWS // MANY_TABLES))
 # The wide-row phase: one row holding a value of this many MiB, read with this limit.
 WIDE_CASES = {"wide_100": ("text", 100), "wide_300": ("bytea", 300)}
 WIDE_LIMIT_MIB = 8
+# The S3 phase: rows per table (the issue's measurement used 2,000,000).
+S3_ROWS = min(ROWS, 2_000_000)
+S3_SERVERS = ("versitygw", "moto")
 
 
 def log(msg):
@@ -145,10 +155,11 @@ class Sampler(threading.Thread):
     started during the measurement: every 20 ms for the first 2 s (short runs and short-lived
     backends would be missed otherwise), then every 100 ms."""
 
-    def __init__(self, root, backends_before):
+    def __init__(self, root, backends_before, disk_root=None):
         super().__init__(daemon=True)
-        self.root, self.before = root, backends_before
+        self.root, self.before, self.disk_root = root, backends_before, disk_root
         self.tree_peak = 0
+        self.disk_peak = 0
         self.backend_peak_kb = 0
         self.stop = threading.Event()
 
@@ -157,9 +168,32 @@ class Sampler(threading.Thread):
         t0 = time.monotonic()
         while not self.stop.wait(0.02 if time.monotonic() - t0 < 2 else 0.1):
             self.tree_peak = max(self.tree_peak, sum(_rss_bytes(p) for p in _tree(self.root)))
+            if self.disk_root:
+                self.disk_peak = max(self.disk_peak, local_disk_bytes(self.disk_root))
             for b in _children(pm):
                 if b not in self.before:
                     self.backend_peak_kb = max(self.backend_peak_kb, _hwm_kb(b))
+
+
+def local_disk_bytes(folder):
+    """Bytes of what a run keeps on local disk besides its output: hidden files (spill
+    names start with a dot) under `folder`, and everything under folder/tmp (the run's
+    TMPDIR, where an S3 output's spill goes). A local output's data files written in place
+    under a hidden name until their table commits (".<name>.parquet.tmp-*") are the output
+    itself, renamed, not a copy: not counted."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel = os.path.relpath(dirpath, folder)
+        in_tmp = rel == "tmp" or rel.startswith("tmp" + os.sep)
+        hidden_dir = any(part.startswith(".") for part in rel.split(os.sep) if part != ".")
+        for f in filenames:
+            in_place = f.startswith(".") and ".parquet.tmp-" in f and not in_tmp
+            if (in_tmp or hidden_dir or f.startswith(".")) and not in_place:
+                try:
+                    total += os.stat(os.path.join(dirpath, f)).st_size
+                except OSError:
+                    pass  # renamed or removed meanwhile
+    return total
 
 
 @dataclass
@@ -170,6 +204,7 @@ class Run:
     rss_mib: float = 0.0       # peak RSS: max(largest process, sampled sum over the tree)
     server_cpu: float = 0.0    # CPU of the PostgreSQL cluster during the run
     backend_rss_mib: float = 0.0
+    disk_mib: float = 0.0      # peak local disk besides the output (staging + spill)
     error: str = ""
     output: dict = field(default_factory=dict)
 
@@ -183,7 +218,7 @@ def parse_time_v(text):
             int(vals.get("Maximum resident set size (kbytes)", 0)))
 
 
-def measure(name, argv, env=None, cwd=None):
+def measure(name, argv, env=None, cwd=None, disk_root=None):
     """Runs argv once under /usr/bin/time -v; returns a Run."""
     LOGS.mkdir(parents=True, exist_ok=True)
     logf = LOGS / f"{name}.log"
@@ -200,7 +235,7 @@ def measure(name, argv, env=None, cwd=None):
         proc = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(tfile), REAP, *argv],
                                 stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
                                 start_new_session=True)
-        sampler = Sampler(proc.pid, before)
+        sampler = Sampler(proc.pid, before, disk_root)
         sampler.start()
         try:
             rc = proc.wait(timeout=TIMEOUT)
@@ -216,7 +251,8 @@ def measure(name, argv, env=None, cwd=None):
     cpu, maxrss_kb = parse_time_v(_read(tfile))
     run = Run(ok=rc == 0, wall=wall, cpu=cpu,
               rss_mib=max(maxrss_kb * 1024, sampler.tree_peak) / 2**20,
-              server_cpu=server_cpu, backend_rss_mib=sampler.backend_peak_kb / 1024)
+              server_cpu=server_cpu, backend_rss_mib=sampler.backend_peak_kb / 1024,
+              disk_mib=sampler.disk_peak / 2**20)
     if rc is None:
         run.error = f"timed out after {TIMEOUT} s"
     elif rc != 0:
@@ -262,11 +298,18 @@ def inspect_output(root, expect_rows):
 def pgtide_cmd(out, schema="public", load_type="full", *extra):
     argv = [PGTIDE, "run", "--source", URI, "--output", str(out), "--load-type", load_type,
             "--schema", schema, "--no-progress", "--job-name", "bench", *extra]
-    return argv, None, None, out
+    return argv, tmpdir_env(out), None, out
 
 
-def floor_cmd(out):
-    sql = "COPY (SELECT * FROM bench_orders) TO '/dev/null' WITH (FORMAT binary)"
+def tmpdir_env(out):
+    """A TMPDIR of the run's own, inside its folder, so that its local disk is sampled."""
+    tmp = Path(out).parent / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {"TMPDIR": str(tmp)}
+
+
+def floor_cmd(out, table="bench_orders"):
+    sql = f"COPY (SELECT * FROM {table}) TO '/dev/null' WITH (FORMAT binary)"
     return ["psql", "-X", "-q", "-d", URI, "-c", sql], None, None, None
 
 
@@ -387,11 +430,20 @@ def load_data():
     psql("ALTER SYSTEM SET autovacuum = off")  # no background work between measurements
     psql("SELECT pg_reload_conf()")
     psql(None, "-v", f"rows={ROWS}", "-f", ENV["ORDERS_SQL"])
+    copies = []
+    if "main" in PHASES or "memory" in PHASES:
+        # The same rows with dates interleaved in physical order: every batch touches
+        # every date (~170 at 5M rows), as in a table after years of updates.
+        copies.append(("bench_shuf", "true", "random()"))
     if "memory" in PHASES:
-        log(f"building the memory tables ({MEM_SMALL} and {ROWS} rows, sequential and interleaved)")
-        for schema, where, order in (("bench_mem_seq_small", f"id <= {MEM_SMALL}", "id"),
-                                     ("bench_mem_shuf_small", f"id <= {MEM_SMALL}", "random()"),
-                                     ("bench_mem_shuf_large", "true", "random()")):
+        copies += [("bench_mem_seq_small", f"id <= {MEM_SMALL}", "id"),
+                   ("bench_mem_shuf_small", f"id <= {MEM_SMALL}", "random()")]
+    if "s3" in PHASES:
+        copies += [("bench_s3", f"id <= {S3_ROWS}", "id"),
+                   ("bench_s3_shuf", f"id <= {S3_ROWS}", "random()")]
+    if copies:
+        log("building copies of bench_orders: " + ", ".join(c[0] for c in copies))
+        for schema, where, order in copies:
             psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
                  f"CREATE TABLE {schema}.bench_orders AS SELECT * FROM public.bench_orders"
                  f" WHERE {where} ORDER BY {order}")
@@ -425,7 +477,10 @@ def load_data():
                  " updated_at timestamptz NOT NULL DEFAULT now());"
                  f"INSERT INTO bench_{name}.wide (id, body) SELECT 1, {value}"
                  f" FROM generate_series(1, {mib * 2**20 // step}) g")
-    # Set hint bits and statistics now, so the first measured scan does no extra writing.
+    # Set hint bits and statistics now, so the first measured scan does no extra writing
+    # (a freshly loaded table's first scans write hint bits: a slower floor than on any
+    # production table).
+    log("VACUUM (FREEZE, ANALYZE) of every bench table")
     psql("VACUUM (FREEZE, ANALYZE)")
     psql("CHECKPOINT")
 
@@ -442,9 +497,10 @@ def run_tool(name, cmd, out, expect):
     """Cleans the tool's folder, measures once, checks the output's row count."""
     fresh(out.parent).mkdir(parents=True)
     argv, env, cwd, data_dir = cmd(out)
-    run = measure(name, argv, env, cwd or str(out.parent))
+    run = measure(name, argv, env, cwd or str(out.parent), disk_root=str(out.parent))
     if run.ok and data_dir is not None:
-        run.output = inspect_output(data_dir, expect)
+        run.output = (data_dir.inspect(expect) if hasattr(data_dir, "inspect")
+                      else inspect_output(data_dir, expect))
         if not run.output["rows_ok"]:
             run.ok = False
             run.error = f"wrote {run.output['rows']} rows, expected {expect}"
@@ -472,7 +528,9 @@ def interleaved(tools, label):
 
 def phase_main(results):
     tools = {"floor": (floor_cmd, ROWS), "floor_client": (floor_client_cmd, ROWS),
-             "pgtide": (lambda o: pgtide_cmd(o), ROWS)}
+             "pgtide": (lambda o: pgtide_cmd(o), ROWS),
+             "floor_shuf": ((lambda o: floor_cmd(o, "bench_shuf.bench_orders")), ROWS),
+             "pgtide_shuf": ((lambda o: pgtide_cmd(o, "bench_shuf")), ROWS)}
     for key in PEERS:
         if key not in PEER_TOOLS:
             results["peer_status"][key] = ("failed", "unknown peer name")
@@ -487,6 +545,7 @@ def phase_main(results):
             results["peer_status"][key] = ("skipped", f"not selected (PEERS={selected})")
     # One untimed pass of the floor so that every measured run finds the table in memory.
     measure("warmup", floor_cmd(None)[0])
+    measure("warmup_shuf", floor_cmd(None, "bench_shuf.bench_orders")[0])
     results["main"] = interleaved(tools, "main")
 
 
@@ -494,7 +553,7 @@ def phase_memory(results):
     variants = {"mem_seq_small": ("bench_mem_seq_small", MEM_SMALL),
                 "mem_seq_large": ("public", ROWS),
                 "mem_shuf_small": ("bench_mem_shuf_small", MEM_SMALL),
-                "mem_shuf_large": ("bench_mem_shuf_large", ROWS)}
+                "mem_shuf_large": ("bench_shuf", ROWS)}
     tools = {k: ((lambda o, s=s: pgtide_cmd(o, s)), n) for k, (s, n) in variants.items()}
     results["memory"] = interleaved(tools, "memory")
 
@@ -513,6 +572,155 @@ def phase_wide(results):
     tools = {k: ((lambda o, k=k: pgtide_cmd(o, f"bench_{k}", "full", "--memory-limit-mb",
                                             str(WIDE_LIMIT_MIB))), 1) for k in WIDE_CASES}
     results["wide"] = interleaved(tools, "wide")
+
+
+# ---------------------------------------------------------------------------------------------
+# S3: local servers started for the phase
+
+S3_KEY, S3_SECRET, S3_BUCKET = "benchkey", "benchsecret-not-a-real-one", "bench"
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class S3Server:
+    """versitygw (posix backend in a folder) or moto, on a free port, with one bucket."""
+
+    def __init__(self, kind):
+        self.kind, self.proc, self.error = kind, None, ""
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.dir = WORK / f"s3-{kind}"
+
+    def start(self):
+        fresh(self.dir).mkdir(parents=True)
+        env = {**ENV, "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
+        if self.kind == "versitygw":
+            exe = PEERS_DIR / "gobin" / "versitygw"
+            if not exe.exists():
+                self.error = ("versitygw is not installed: " +
+                              (_read(PEERS_DIR / "status" / "versitygw").splitlines() or
+                               ["", "no status"])[-1])
+                return False
+            (self.dir / "data").mkdir()
+            argv = [str(exe), "--access", S3_KEY, "--secret", S3_SECRET,
+                    "--port", f"127.0.0.1:{self.port}", "posix", str(self.dir / "data")]
+        else:
+            exe = next((p for p in (Path(ENV.get("MOTO_SERVER", "/nonexistent")),
+                                    Path(sys.executable).parent / "moto_server",
+                                    Path(ENV["ROOT"]) / ".venv" / "bin" / "moto_server")
+                        if p.exists()), None)
+            if exe is None:
+                self.error = "moto_server not found (scripts/install-deps.sh installs moto)"
+                return False
+            argv = [str(exe), "-H", "127.0.0.1", "-p", str(self.port)]
+        self.log = open(self.dir / "server.log", "w")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.error = f"{self.kind} exited: " + last_lines(self.dir / "server.log")
+                return False
+            try:
+                self.fs().create_dir(S3_BUCKET)
+                return True
+            except OSError:
+                time.sleep(0.3)
+        self.error = f"{self.kind} did not answer within 60 s"
+        return False
+
+    def fs(self):
+        import pyarrow.fs as pafs
+        return pafs.S3FileSystem(access_key=S3_KEY, secret_key=S3_SECRET,
+                                 endpoint_override=self.endpoint, scheme="http",
+                                 region="us-east-1", allow_bucket_creation=True)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+class S3Output:
+    """An S3 prefix as a data_dir for run_tool: its row count read back over S3."""
+
+    def __init__(self, server, prefix):
+        self.server, self.prefix = server, prefix
+
+    def inspect(self, expect):
+        import pyarrow.fs as pafs
+        import pyarrow.parquet as pq
+        fs = self.server.fs()
+        sel = pafs.FileSelector(f"{S3_BUCKET}/{self.prefix}", recursive=True, allow_not_found=True)
+        info = {"rows": 0, "files": 0, "bytes": 0, "partitions": 0, "codec": "", "types": "",
+                "expect": expect}
+        dirs = set()
+        for f in fs.get_file_info(sel):
+            rel = f.path[len(S3_BUCKET) + 1 + len(self.prefix):].strip("/")
+            if f.type != pafs.FileType.File or not f.path.endswith(".parquet") or any(
+                    part.startswith(("_", ".")) for part in rel.split("/")):
+                continue
+            with fs.open_input_file(f.path) as fh:
+                md = pq.ParquetFile(fh).metadata
+                info["rows"] += md.num_rows
+                if md.num_row_groups and not info["codec"]:
+                    info["codec"] = md.row_group(0).column(0).compression
+            info["files"] += 1
+            info["bytes"] += f.size
+            dirs.add(f.path.rsplit("/", 1)[0])
+        info["partitions"] = len([d for d in dirs if "=" in d.rsplit("/", 1)[-1]])
+        info["rows_ok"] = info["rows"] == expect
+        return info
+
+
+def pgtide_s3_cmd(server, schema, label):
+    def cmd(out):
+        prefix = f"{label}-{time.monotonic_ns()}"
+        argv = [PGTIDE, "run", "--source", URI, "--output", f"s3://{S3_BUCKET}/{prefix}",
+                "--s3-endpoint", server.endpoint, "--s3-region", "us-east-1",
+                "--load-type", "full", "--schema", schema, "--no-progress",
+                "--job-name", "bench"]
+        # Local servers may keep the SDK's aws-chunked framing inside objects (README).
+        env = {**tmpdir_env(out), "AWS_ACCESS_KEY_ID": S3_KEY,
+               "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+               "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+               "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
+        return argv, env, None, S3Output(server, prefix)
+    return cmd
+
+
+def phase_s3(results):
+    """The same table loaded to local disk, to versitygw (a fast real S3 server) and to
+    moto, in date order and interleaved: S3 ÷ local, and the local disk an S3 load uses.
+    moto_server is looked up in MOTO_SERVER, beside this Python, then in the project's
+    .venv."""
+    servers = {k: S3Server(k) for k in S3_SERVERS}
+    results["s3_status"] = {}
+    try:
+        tools = {"s3_local": ((lambda o: pgtide_cmd(o, "bench_s3")), S3_ROWS),
+                 "s3_local_shuf": ((lambda o: pgtide_cmd(o, "bench_s3_shuf")), S3_ROWS)}
+        for k, server in servers.items():
+            log(f"s3: starting {k}")
+            if not server.start():
+                log(f"s3: {server.error}")
+                results["s3_status"][k] = server.error
+                continue
+            results["s3_status"][k] = "ok"
+            tools[f"s3_{k}"] = (pgtide_s3_cmd(server, "bench_s3", f"seq-{k}"), S3_ROWS)
+            tools[f"s3_{k}_shuf"] = (pgtide_s3_cmd(server, "bench_s3_shuf", f"shuf-{k}"), S3_ROWS)
+        results["s3"] = interleaved(tools, "s3")
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def phase_cdc(results):
@@ -566,7 +774,7 @@ def machine(results):
         "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
         "rows": ROWS, "repeat": REPEAT, "mem_small": MEM_SMALL,
         "many_tables": MANY_TABLES, "many_rows": MANY_ROWS,
-        "wide_cases": WIDE_CASES, "wide_limit": WIDE_LIMIT_MIB,
+        "wide_cases": WIDE_CASES, "wide_limit": WIDE_LIMIT_MIB, "s3_rows": S3_ROWS,
     }
 
 
@@ -578,10 +786,13 @@ def main():
     results["machine"] = machine(results)
     started = time.monotonic()
     for phase, fn in (("main", phase_main), ("memory", phase_memory), ("many", phase_many),
-                      ("wide", phase_wide), ("cdc", phase_cdc)):
+                      ("wide", phase_wide), ("s3", phase_s3), ("cdc", phase_cdc)):
         if phase in PHASES:
             fn(results)
     results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    # The raw runs, so that the report can be rendered again (python3 bench/report.py).
+    import pickle
+    (WORK / "results.pickle").write_bytes(pickle.dumps(results))
     text = report.render(results)
     Path(ENV["RESULTS"]).write_text(text)
     log(f"wrote {ENV['RESULTS']}")

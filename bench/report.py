@@ -3,6 +3,15 @@ import pathlib
 import statistics
 
 TARGET_RSS_MIB = 256
+# Issue 16's targets.
+TARGET_SEQ = 1.2          # × the floor, dates in order
+TARGET_SHUF = 1.5         # × the floor of the same table, dates interleaved
+TARGET_SHUF_RSS_MIB = 128
+TARGET_S3 = 1.3           # × the same load to local disk
+# The documented local-disk bound (README "Local disk"): spill + staging ≤ this many
+# times --memory-limit-mb (default 64), whatever the table's size.
+DISK_BOUND_X_LIMIT = 4
+DEFAULT_LIMIT_MIB = 64
 
 
 def med(runs, attr):
@@ -33,6 +42,7 @@ class Row:
         self.cpu = med(runs, "server_cpu" if floor_like else "cpu")
         self.rss = med(runs, "backend_rss_mib" if floor_like else "rss_mib")
         self.server_cpu = med(runs, "server_cpu")
+        self.disk = med(runs, "disk_mib")
         self.floor_like = floor_like
 
 
@@ -41,9 +51,11 @@ def render(results):
     main = results.get("main", {})
     labels = {"floor": "floor: server COPY → /dev/null †",
               "floor_client": "COPY → psql client → /dev/null (reference)",
-              "pgtide": "**pgtide full**"}
+              "pgtide": "**pgtide full**",
+              "floor_shuf": "floor, dates interleaved †",
+              "pgtide_shuf": "**pgtide full, dates interleaved**"}
     labels.update({k: t.label for k, t in results["tools"].items()})
-    rows = {k: Row(labels.get(k, k), runs, floor_like=k == "floor")
+    rows = {k: Row(labels.get(k, k), runs, floor_like=k in ("floor", "floor_shuf"))
             for k, runs in main.items()}
     floor, pgt = rows.get("floor"), rows.get("pgtide")
     extra = []
@@ -95,12 +107,12 @@ def render(results):
       "`/usr/bin/time -v`'s maximum (largest single process) and the sampled sum over the "
       "process tree. Server CPU = CPU used by the PostgreSQL cluster during the run.\n")
     w("| tool | wall s | wall ×floor | wall ×pgtide | CPU s | CPU ×floor | CPU ×pgtide "
-      "| peak RSS MiB | RSS ×floor | RSS ×pgtide | server CPU s |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| peak RSS MiB | RSS ×floor | RSS ×pgtide | server CPU s | peak local disk MiB |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def line(r):
         if r.error:
-            w(f"| {r.label} | failed: {r.error.replace('|', '/')} | | | | | | | | | |")
+            w(f"| {r.label} | failed: {r.error.replace('|', '/')} | | | | | | | | | | |")
             return
         f_w, f_c, f_r = (floor.wall, floor.cpu, floor.rss) if floor and not floor.error \
             else (None, None, None)
@@ -109,7 +121,7 @@ def render(results):
         w(f"| {r.label} | {fmt(r.wall)} | {ratio(r.wall, f_w)} | {ratio(r.wall, p_w)} "
           f"| {fmt(r.cpu)} | {ratio(r.cpu, f_c)} | {ratio(r.cpu, p_c)} "
           f"| {fmt(r.rss, digits=0)} | {ratio(r.rss, f_r)} | {ratio(r.rss, p_r)} "
-          f"| {fmt(r.server_cpu)} |")
+          f"| {fmt(r.server_cpu)} | {'' if r.floor_like else fmt(r.disk, digits=0)} |")
 
     for r in list(rows.values()) + extra:
         line(r)
@@ -136,6 +148,45 @@ def render(results):
                 continue
             w(f"| {mib} MiB {kind} | {lim} | {mib} | {r.rss:.0f} | {r.rss / (lim + mib):.2f}× "
               f"| {(r.rss - lim) / mib:.2f}× | {fmt(r.wall)} |")
+
+    s3 = results.get("s3", {})
+    s3_labels = {"s3_local": "local disk", "s3_local_shuf": "local disk, dates interleaved",
+                 "s3_versitygw": "S3 via versitygw", "s3_versitygw_shuf":
+                 "S3 via versitygw, dates interleaved", "s3_moto": "S3 via moto",
+                 "s3_moto_shuf": "S3 via moto, dates interleaved"}
+    s3_rows = {k: Row(s3_labels.get(k, k), v) for k, v in s3.items()}
+    if s3_rows or results.get("s3_status"):
+        w("\n## S3 output (issue 16)\n")
+        w(f"pgtide full of {m.get('s3_rows', 0):,} rows to a local folder and to S3 servers "
+          "on this machine: files are streamed out as multipart uploads while the scan goes "
+          "on (Arrow's S3 output stream: 10 MiB parts uploaded in the background; a file "
+          "smaller than one part is one PUT when it is closed). Peak local disk = the "
+          "run's spill and staging files, sampled every 0.1 s.\n")
+        for k, st in results.get("s3_status", {}).items():
+            if st != "ok":
+                w(f"- {k}: not measured: {st}\n")
+        w("| case | wall s | × local | CPU s | peak RSS MiB | peak local disk MiB |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for k, r in s3_rows.items():
+            base = s3_rows.get("s3_local_shuf" if k.endswith("_shuf") else "s3_local")
+            if r.error:
+                w(f"| {r.label} | failed: {r.error.replace('|', '/')} | | | | |")
+                continue
+            w(f"| {r.label} | {fmt(r.wall)} | {ratio(r.wall, base.wall if base else None)} "
+              f"| {fmt(r.cpu)} | {fmt(r.rss, digits=0)} | {fmt(r.disk, digits=0)} |")
+
+    w("\n## Targets (issue 16)\n")
+    w("Bench tables are `VACUUM (FREEZE, ANALYZE)`d before timing. Ratios are to figures "
+      "measured in this same run.\n")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    for t in targets16(rows, mem_rows, s3_rows, cdc, many, m):
+        w(f"| {t[0]} | {t[1]} | {t[2]} |")
+    analysis = limit_analysis(rows, m)
+    if analysis:
+        w("\n## Limit analysis\n")
+        for a in analysis:
+            w(f"- {a}")
 
     w("\n## Targets (issue 7)\n")
     w("| target | measured | |")
@@ -218,7 +269,7 @@ def targets(rows, mem_rows, cdc, many, m, not_installed):
         res.append(("pgtide full ≤ 1.5× the floor's wall time", f"{r:.2f}×", verdict(r <= 1.5)))
     else:
         res.append(("pgtide full ≤ 1.5× the floor's wall time", "not measured", "—"))
-    peers = {k: r for k, r in rows.items() if not k.startswith("floor") and k != "pgtide"}
+    peers = {k: r for k, r in rows.items() if not k.startswith(("floor", "pgtide"))}
     if pgt and not pgt.error:
         measured = {k: r for k, r in peers.items() if not r.error}
         slowest_ratio = ", ".join(f"{r.label} {r.wall / pgt.wall:.2f}×" for r in measured.values())
@@ -265,3 +316,126 @@ def targets(rows, mem_rows, cdc, many, m, not_installed):
                 res.append((f"the same with --jobs 4", f"{r4:.2f}× ({c.wall:.2f} s vs "
                             f"{b.wall:.2f} s)", verdict(r4 <= 2)))
     return res
+
+
+def verdict16(cond):
+    return "—" if cond is None else ("**met**" if cond else "**not met**")
+
+
+def targets16(rows, mem_rows, s3_rows, cdc, many, m):
+    res = []
+
+    def ok(*rs):
+        return all(r is not None and not r.error for r in rs)
+
+    floor, pgt = rows.get("floor"), rows.get("pgtide")
+    floor_s, pgt_s = rows.get("floor_shuf"), rows.get("pgtide_shuf")
+    if ok(floor, pgt):
+        r = pgt.wall / floor.wall
+        res.append((f"full load, dates in order ≤ {TARGET_SEQ}× the floor",
+                    f"{r:.2f}× ({pgt.wall:.2f} s vs {floor.wall:.2f} s)",
+                    verdict16(r <= TARGET_SEQ)))
+    else:
+        res.append((f"full load, dates in order ≤ {TARGET_SEQ}× the floor", "not measured", "—"))
+    if ok(floor_s, pgt_s):
+        r = pgt_s.wall / floor_s.wall
+        res.append((f"full load, dates interleaved ≤ {TARGET_SHUF}× the floor",
+                    f"{r:.2f}× ({pgt_s.wall:.2f} s vs {floor_s.wall:.2f} s)",
+                    verdict16(r <= TARGET_SHUF)))
+    else:
+        res.append((f"full load, dates interleaved ≤ {TARGET_SHUF}× the floor", "not measured",
+                    "—"))
+    s, l = mem_rows.get("mem_shuf_small"), mem_rows.get("mem_shuf_large")
+    if ok(s, l):
+        growth = l.rss / s.rss - 1
+        res.append((f"dates interleaved: peak RSS ≤ {TARGET_SHUF_RSS_MIB} MiB and flat from "
+                    f"{m['mem_small']:,} to {m['rows']:,} rows (within 10%)",
+                    f"{s.rss:.0f} → {l.rss:.0f} MiB ({growth:+.1%})",
+                    verdict16(l.rss <= TARGET_SHUF_RSS_MIB and growth <= 0.10)))
+    else:
+        res.append((f"dates interleaved: peak RSS ≤ {TARGET_SHUF_RSS_MIB} MiB, flat",
+                    "not measured", "—"))
+    for server in ("versitygw", "moto"):
+        for suffix, kind in (("", "dates in order"), ("_shuf", "dates interleaved")):
+            a, b = s3_rows.get(f"s3_{server}{suffix}"), s3_rows.get(f"s3_local{suffix}")
+            name = f"full load to S3 ({server}, {kind}) ≤ {TARGET_S3}× the load to local disk"
+            if ok(a, b):
+                r = a.wall / b.wall
+                res.append((name, f"{r:.2f}× ({a.wall:.2f} s vs {b.wall:.2f} s)",
+                            verdict16(r <= TARGET_S3)))
+            else:
+                res.append((name, "not measured" if a is None else f"failed: {a.error}", "—"))
+    bound = DISK_BOUND_X_LIMIT * DEFAULT_LIMIT_MIB
+    cases = [(rows.get("pgtide"), f"local, in order, {m['rows']:,} rows"),
+             (rows.get("pgtide_shuf"), f"local, interleaved, {m['rows']:,} rows"),
+             (s3_rows.get("s3_versitygw"), f"S3, in order, {m.get('s3_rows', 0):,} rows"),
+             (s3_rows.get("s3_versitygw_shuf"), f"S3, interleaved, {m.get('s3_rows', 0):,} rows")]
+    measured = [(r, label) for r, label in cases if ok(r)]
+    if measured:
+        text = "; ".join(f"{label}: {r.disk:.0f} MiB" for r, label in measured)
+        res.append((f"peak local disk (spill + staging) ≤ {DISK_BOUND_X_LIMIT} × "
+                    f"--memory-limit-mb = {bound} MiB at the default limit, whatever the "
+                    "table's size", text, verdict16(all(r.disk <= bound for r, _ in measured))))
+    if cdc and ok(pgt):
+        c = Row("cdc", cdc)
+        if c.error:
+            res.append(("cdc with 1% changed rows ≤ 5% of the full load", f"failed: {c.error}",
+                        "**not met**"))
+        else:
+            r = c.wall / pgt.wall
+            res.append(("cdc with 1% changed rows ≤ 5% of the full load",
+                        f"{r:.1%} ({c.wall:.2f} s vs {pgt.wall:.2f} s)", verdict16(r <= 0.05)))
+    if many:
+        a, b = Row("", many.get("many_tables", [])), Row("", many.get("one_table", []))
+        if not a.error and not b.error:
+            r = a.wall / b.wall
+            res.append((f"{m['many_tables']} small tables ≤ 2× one table of the same rows",
+                        f"{r:.2f}× ({a.wall:.2f} s vs {b.wall:.2f} s)", verdict16(r <= 2)))
+    peers = {k: r for k, r in rows.items()
+             if not k.startswith(("floor", "pgtide")) and not r.error}
+    if ok(pgt) and peers:
+        res.append(("every peer slower than pgtide in the same run",
+                    ", ".join(f"{r.label} {r.wall / pgt.wall:.2f}×" for r in peers.values()),
+                    verdict16(all(r.wall > pgt.wall for r in peers.values()))))
+    return res
+
+
+def limit_analysis(rows, m):
+    out = []
+    cores = m.get("nproc") or 1
+    load = float((m.get("load") or "0").split()[0] or 0)
+    if load > cores / 2:
+        out.append(f"The load average was {m.get('load')} when the run started: other "
+                   f"processes shared the {cores} cores, so every wall time here (the "
+                   "floor's included) is inflated, and the CPU bound below is not the "
+                   "only limit.")
+    for key, kind, floor_key in (("pgtide", "dates in order", "floor"),
+                                 ("pgtide_shuf", "dates interleaved", "floor_shuf")):
+        r, floor = rows.get(key), rows.get(floor_key)
+        if r is None or r.error or not r.cpu:
+            continue
+        per_row = r.cpu / m["rows"] * 1e6
+        srv_row = r.server_cpu / m["rows"] * 1e6 if r.server_cpu else 0
+        bound = (r.cpu + (r.server_cpu or 0)) / cores
+        text = (f"{kind}: client CPU {r.cpu:.2f} s = {per_row:.2f} µs/row, server CPU "
+                f"{r.server_cpu or 0:.2f} s = {srv_row:.2f} µs/row (client ÷ server "
+                f"{r.cpu / r.server_cpu if r.server_cpu else 0:.2f}); on {cores} cores the "
+                f"wall time cannot go below (client + server CPU) ÷ cores = {bound:.2f} s; "
+                f"measured {r.wall:.2f} s = {r.wall / bound:.2f}× that bound")
+        if floor and not floor.error:
+            text += (f"; the bound itself is {bound / floor.wall:.2f}× the floor, so "
+                     f"{'only less client CPU per row' if bound / floor.wall > TARGET_SEQ else 'more overlap'}"
+                     " can bring the ratio down")
+        out.append(text)
+    return out
+
+
+if __name__ == "__main__":
+    # Renders a report again from the raw runs bench.py pickled:
+    #   python3 bench/report.py bench/.work/results.pickle bench/results.md
+    import pickle
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import bench  # noqa: F401  (the pickled Run and Tool classes)
+    data = pickle.loads(pathlib.Path(sys.argv[1]).read_bytes())
+    pathlib.Path(sys.argv[2]).write_text(render(data))

@@ -10,7 +10,7 @@
 #   ROWS=N        rows of bench_orders (default 5000000; quick 100000)
 #   REPEAT=N      runs of every measurement, interleaved; the median is reported (default 3)
 #   PEERS=a,b     only these peers (spark,adbc,dlt,pg2parquet,rivet,sling); PEERS=none for none
-#   PHASES=a,b    only these phases (main,memory,many,wide,cdc)
+#   PHASES=a,b    only these phases (main,memory,many,wide,s3,cdc)
 #   PGTIDE_BIN    the pgtide binary (default: a Release build in build-bench/, built here)
 #   RESULTS       where the report goes
 #   BENCH_TIMEOUT seconds one measured command may take before it counts as failed (3600)
@@ -36,7 +36,7 @@ if [ "$QUICK" = 1 ]; then
 else
   export ROWS=${ROWS:-5000000} REPEAT=${REPEAT:-3} RESULTS=${RESULTS:-$BENCH/results.md}
 fi
-export PEERS=${PEERS:-$ALL_PEERS} PHASES=${PHASES:-main,memory,many,wide,cdc}
+export PEERS=${PEERS:-$ALL_PEERS} PHASES=${PHASES:-main,memory,many,wide,s3,cdc}
 
 # Versions are pinned so that figures from different runs compare the same peers.
 PYARROW_VERSION=26.0.1       # the project's own pin (scripts/install-deps.sh)
@@ -49,6 +49,7 @@ DUCKDB_EXT_VERSION=1.4.4.20260205
 PG2PARQUET_VERSION=0.2.2
 RIVET_VERSION=0.32.2
 PGJDBC_VERSION=42.7.14
+VERSITYGW_VERSION=v1.8.0     # the S3 phase's fast S3 server (Go module proxy)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 wants() { [[ ",$PEERS," == *",$1,"* ]]; }
@@ -175,6 +176,25 @@ check_java() {
   fi
 }
 
+# The S3 phase's real S3 server, built from the Go module proxy into bench/.peers/ (a
+# Go too old for it fetches the toolchain it needs: GOTOOLCHAIN=auto).
+install_versitygw() {
+  local bin=$PEERS_DIR/gobin/versitygw log=$PEERS_DIR/go-versitygw.log
+  if [ -x "$bin" ] && [ -f "$PEERS_DIR/gobin/.version" ] \
+       && [ "$(cat "$PEERS_DIR/gobin/.version")" = "$VERSITYGW_VERSION" ]; then
+    mark versitygw ok "versitygw $VERSITYGW_VERSION"; return
+  fi
+  if ! command -v go >/dev/null; then
+    mark versitygw failed "go is not installed (apt-get install golang)"; return
+  fi
+  log "installing versitygw $VERSITYGW_VERSION with go (a first build takes minutes)"
+  if GOPATH=$PEERS_DIR/gopath GOBIN=$PEERS_DIR/gobin GOTOOLCHAIN=auto GOFLAGS=-buildvcs=false \
+       go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >"$log" 2>&1; then
+    echo "$VERSITYGW_VERSION" > "$PEERS_DIR/gobin/.version"
+    mark versitygw ok "versitygw $VERSITYGW_VERSION"
+  else mark versitygw failed "go install versitygw: $(reason_from "$log")"; fi
+}
+
 install_peers() {
   mkdir -p "$PEERS_DIR"
   rm -rf "$STATUS"
@@ -187,6 +207,7 @@ install_peers() {
     install_cargo_peer pg2parquet pg2parquet "$PG2PARQUET_VERSION" pg2parquet
   fi
   if wants rivet; then install_cargo_peer rivet rivet-cli "$RIVET_VERSION" rivet; fi
+  if [[ ",$PHASES," == *",s3,"* ]]; then install_versitygw; fi
 }
 
 # The Python that runs bench.py: it needs pyarrow to read the outputs back.

@@ -1,5 +1,5 @@
 """How rows reach their files: dates interleaved through the whole table (spilled to local
-disk, grouped by date, written as one file per date), and many small tables committed as
+disk, grouped by date, written as one file per date and spill generation), and many small tables committed as
 groups by the committer thread. Every row is compared with PostgreSQL."""
 
 from __future__ import annotations
@@ -47,6 +47,41 @@ def test_interleaved_dates_spill_and_come_back_whole(pg_db, tmp_path):
                "--memory-limit-mb", "8")
     state = read_state((lake / "_pgtide" / "max_timestamps.csv").read_text())
     assert state["public.events"]["max_updated_at"] == pg_max_cursor(db, "public", "events")
+
+
+def test_interleaved_spill_is_written_out_in_generations(pg_db, tmp_path):
+    # Issue 16: the spill of interleaved dates is bounded. With --memory-limit-mb 8 a
+    # generation holds at most 16 MiB of spill files; ~40 MiB of rows (md5 text does not
+    # compress with LZ4) make several, each written out while the scan goes on as one
+    # file per date. Every row comes back once, each date's files hold its rows in order,
+    # and no spill file is left behind.
+    db = pg_db
+    db.execute("""
+        CREATE TABLE wide_events (id bigint PRIMARY KEY, body text, updated_at timestamptz NOT NULL);
+        INSERT INTO wide_events
+        SELECT g, md5(g::text) || md5((g + 1)::text) || md5((g + 2)::text) || md5((g + 3)::text),
+               timestamptz '2024-05-01 00:00:00+00' + make_interval(days => g % 30, secs => g / 30)
+          FROM generate_series(1, 300000) AS g;""")
+    lake = tmp_path / "lake"
+    r = run_pgtide("run", "--source", db.uri, "--output", lake, "--load-type", "full",
+                   "--memory-limit-mb", "8", "--verbose")
+    log = r.stdout + r.stderr
+    generations = log.count("writing out a spill generation")
+    assert generations >= 1, log
+    assert_lake_equals_pg(db, lake, "public", "wide_events", "id")
+    files = lake_files(lake, "public", "wide_events")
+    by_date = {}
+    for f in files:
+        by_date.setdefault(f.split("/")[0], []).append(f)
+    assert len(by_date) == 30
+    root = table_path(lake, "public", "wide_events")
+    for date, date_files in by_date.items():
+        # One file per generation that held the date: the sealed ones and the last one.
+        assert 2 <= len(date_files) <= generations + 1, (date, date_files)
+        assert sum(pq.ParquetFile(f"{root}/{f}").metadata.num_rows for f in date_files) == 10000
+    leftovers = [p for p in (lake / "public" / "wide_events").rglob("*")
+                 if p.name.startswith(".")]
+    assert leftovers == []
 
 
 def test_many_small_tables_commit_in_groups(pg_db, tmp_path):

@@ -28,35 +28,33 @@ arrow::Result<std::unique_ptr<SpillFile>> SpillFile::Write(
       spill->batch_of_key_[key] = index++;
     }
     ARROW_RETURN_NOT_OK(writer->Close());
+    ARROW_ASSIGN_OR_RAISE(spill->bytes_, out->Tell());
     return out->Close();
   }();
   if (!st.ok()) return storage::StorageError(st, "write spill file " + path);
   return spill;
 }
 
-SpillFile::~SpillFile() {
-  Release();
-  std::remove(path_.c_str());
-}
+SpillFile::~SpillFile() { std::remove(path_.c_str()); }
 
-void SpillFile::Release() {
+SpillFile::Reader::~Reader() {
   reader_.reset();
   if (file_) (void)file_->Close();
-  file_.reset();
 }
 
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> SpillFile::Read(int64_t key) {
-  auto it = batch_of_key_.find(key);
-  if (it == batch_of_key_.end()) return nullptr;
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> SpillFile::Reader::Read(int64_t key) {
+  auto it = spill_->batch_of_key_.find(key);
+  if (it == spill_->batch_of_key_.end()) return nullptr;
   auto st = [&]() -> arrow::Result<std::shared_ptr<arrow::RecordBatch>> {
     if (!reader_) {
       // Plain reads, not a memory map: mapped pages would count as our memory.
-      ARROW_ASSIGN_OR_RAISE(file_, arrow::io::ReadableFile::Open(path_));
+      ARROW_ASSIGN_OR_RAISE(file_, arrow::io::ReadableFile::Open(spill_->path_));
       ARROW_ASSIGN_OR_RAISE(reader_, arrow::ipc::RecordBatchFileReader::Open(file_));
     }
     return reader_->ReadRecordBatch(it->second);
   }();
-  if (!st.ok()) return storage::StorageError(st.status(), "read spill file " + path_);
+  if (!st.ok())
+    return storage::StorageError(st.status(), "read spill file " + spill_->path_);
   return st;
 }
 

@@ -2,6 +2,7 @@
 
 #include <arrow/buffer.h>
 #include <arrow/filesystem/s3fs.h>
+#include <arrow/io/file.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/util/io_util.h>
 #include <fmt/format.h>
@@ -41,6 +42,22 @@ std::string ObjectStore::Describe(const std::string& rel) const {
 void ObjectStore::DiscardStaged(const std::string& staging_path) {
   std::error_code ec;
   std::filesystem::remove(staging_path, ec);
+}
+
+arrow::Result<DataFileSink> ObjectStore::OpenDataFile(const std::string& rel) {
+  DataFileSink sink;
+  ARROW_ASSIGN_OR_RAISE(sink.staging_path, StagingPath(rel));
+  auto stream = arrow::io::FileOutputStream::Open(sink.staging_path);
+  if (!stream.ok()) return StorageError(stream.status(), "create " + sink.staging_path);
+  sink.stream = *stream;
+  return sink;
+}
+
+arrow::Status ObjectStore::DataFileError(const arrow::Status& st, const std::string& rel,
+                                         const DataFileSink& sink) const {
+  if (!sink.staging_path.empty()) return StorageError(st, "write " + sink.staging_path);
+  NoteFailure(st);
+  return StorageError(st, "upload " + Describe(rel) + Via(st));
 }
 
 arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <arrow/filesystem/filesystem.h>
+#include <arrow/io/interfaces.h>
 #include <arrow/result.h>
 
 #include <functional>
@@ -28,9 +29,19 @@ struct S3Settings {
 /// A folder or an S3 prefix holding the lake, the state file or the logs, behind one
 /// interface built on arrow::fs. Paths given to its methods are relative to the root.
 ///
-/// Visibility contract: a data file appears whole or not at all. Files are first written
-/// to a local staging path and then published: a rename within the folder (local) or one
-/// PUT or completed multipart upload (S3).
+/// Where a data file's bytes go while it is written (ObjectStore::OpenDataFile).
+struct DataFileSink {
+  std::shared_ptr<arrow::io::OutputStream> stream;
+  /// The local file that Publish later moves into place; empty when the stream writes
+  /// the object itself (S3: a multipart upload of bounded parts that completes when the
+  /// stream is closed, so there is nothing left to publish).
+  std::string staging_path;
+};
+
+/// Visibility contract: a data file appears whole or not at all. Local files are written
+/// to a hidden staging path and published by a rename within the folder; S3 objects are
+/// streamed as multipart uploads while they are written and appear when the upload
+/// completes (atomically, on close), or not at all when it is aborted.
 class ObjectStore {
  public:
   static arrow::Result<std::shared_ptr<ObjectStore>> Open(const std::string& location,
@@ -48,6 +59,14 @@ class ObjectStore {
                                 const std::string& rel) = 0;
   /// Removes a staged file that will not be published (a failed table).
   void DiscardStaged(const std::string& staging_path);
+  /// Opens the data file that will become `rel`: a staging file (local) or the streamed
+  /// object itself (S3). Local disk then holds no copy of an S3 table's files.
+  virtual arrow::Result<DataFileSink> OpenDataFile(const std::string& rel);
+  /// The error for a failed write or close of the data file `rel` opened by OpenDataFile:
+  /// it names the staging file or the object (and, on S3, remembers an endpoint that
+  /// did not answer).
+  arrow::Status DataFileError(const arrow::Status& st, const std::string& rel,
+                              const DataFileSink& sink) const;
 
   /// Regular files under `rel_dir`, recursively, as paths relative to the root.
   arrow::Result<std::vector<std::string>> ListFiles(const std::string& rel_dir);

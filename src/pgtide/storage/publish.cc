@@ -16,6 +16,7 @@ std::vector<arrow::Status> PublishFiles(ObjectStore* store,
   std::atomic<size_t> next{0};
   auto publish = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
+      if (files[i].in_place()) continue;
       results[i] = store->Publish(files[i].staging_path, files[i].file.rel_path);
       if (!results[i].ok()) store->DiscardStaged(files[i].staging_path);
     }

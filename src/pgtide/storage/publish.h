@@ -17,16 +17,18 @@ struct WrittenFile {
   int64_t bytes = 0;
 };
 
-/// A finished file on local disk, not yet visible at its place in the store.
+/// A finished file: on local disk, not yet visible at its place in the store, or (an
+/// empty staging_path) already at its place, streamed there (S3).
 struct StagedFile {
   std::string staging_path;
   WrittenFile file;
+  bool in_place() const { return staging_path.empty(); }
 };
 
 /// Publishes `files` from a few threads (publishing is latency-bound: an fsync and a
 /// rename locally, a PUT or multipart upload on S3). Returns one status per file; a file
 /// that failed is discarded, one that was published stays (the next run's sweep removes
-/// it if its table is not committed).
+/// it if its table is not committed). A file already in place needs nothing.
 std::vector<arrow::Status> PublishFiles(ObjectStore* store,
                                         const std::vector<StagedFile>& files);
 

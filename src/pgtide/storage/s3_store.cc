@@ -127,6 +127,9 @@ class S3Store : public ObjectStore {
     options_.connect_timeout = settings.connect_timeout_s;
     options_.request_timeout = settings.request_timeout_s;
     max_attempts_ = std::max(1, settings.max_attempts);
+    // A stream opens no upload until its first part is full: a file smaller than a part
+    // is one PUT on close instead of a create-upload-complete round trip each.
+    options_.allow_delayed_open = true;
     options_.retry_strategy =
         arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(max_attempts_);
     auto fs = arrow::fs::S3FileSystem::Make(options_);
@@ -145,8 +148,23 @@ class S3Store : public ObjectStore {
     return staging_.path() + "/" + RandomHex(16) + ".parquet";
   }
 
-  // Arrow's S3 output stream uploads in parts while it is written and completes the
-  // multipart upload (or does one PUT) on Close: the object appears whole or not at all.
+  // Data files are streamed: Arrow's S3 output stream uploads 10 MiB parts in the
+  // background while the Parquet writer goes on, and completes the multipart upload (or,
+  // for a file under one part, does one PUT) on close: the object appears whole or not at
+  // all, and an aborted stream aborts its upload. Nothing is staged on local disk.
+  arrow::Result<DataFileSink> OpenDataFile(const std::string& rel) override {
+    ARROW_RETURN_NOT_OK(CheckReachable());
+    auto stream = fs_->OpenOutputStream(Full(rel));
+    NoteFailure(stream.status());
+    if (!stream.ok())
+      return StorageError(stream.status(),
+                          "upload " + Describe(rel) + Via(stream.status()));
+    DataFileSink sink;
+    sink.stream = *stream;
+    return sink;
+  }
+
+  // A file staged locally (not streamed) is uploaded the same way.
   arrow::Status Publish(const std::string& staging_path,
                         const std::string& rel) override {
     auto st = CheckReachable();
