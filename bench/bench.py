@@ -10,6 +10,7 @@ Phases (PHASES=...):
   wide    pgtide's peak RSS for one 100 MB text value and one 300 MB bytea row under
           --memory-limit-mb 8 (issue 12): how far memory exceeds the limit for wide rows
   cdc     pgtide cdc after 1% of the rows changed (runs last: it updates the table)
+  scaleout  split K = 1, 2, 4 and shard balance (bench/scaleout.py; not in the default set)
 """
 import os
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
+import scaleout  # noqa: E402
 
 ENV = os.environ
 ROWS = int(ENV.get("ROWS", "5000000"))
@@ -581,8 +583,10 @@ def main():
                       ("wide", phase_wide), ("cdc", phase_cdc)):
         if phase in PHASES:
             fn(results)
+    if "scaleout" in PHASES:
+        scaleout.phase_scaleout(results, sys.modules[__name__])
     results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
-    text = report.render(results)
+    text = report.render(results) + scaleout.render(results)
     Path(ENV["RESULTS"]).write_text(text)
     log(f"wrote {ENV['RESULTS']}")
     fresh(OUT)  # outputs can be large; the logs stay in bench/.work/logs
