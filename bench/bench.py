@@ -12,6 +12,7 @@ Phases (PHASES=...):
   s3      pgtide to S3 (versitygw and moto) against the same load to local disk, in date
           order and with dates interleaved
   cdc     pgtide cdc after 1% of the rows changed (runs last: it updates the table)
+  scaleout  split K = 1, 2, 4 and shard balance (bench/scaleout.py; not in the default set)
 
 Every table is VACUUM (FREEZE, ANALYZE)d before the first measurement (hint bits set, as on
 any production table). Beside time, CPU and RSS, every run samples its peak local disk:
@@ -31,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
+import scaleout  # noqa: E402
 
 ENV = os.environ
 ROWS = int(ENV.get("ROWS", "5000000"))
@@ -789,11 +791,13 @@ def main():
                       ("wide", phase_wide), ("s3", phase_s3), ("cdc", phase_cdc)):
         if phase in PHASES:
             fn(results)
+    if "scaleout" in PHASES:
+        scaleout.phase_scaleout(results, sys.modules[__name__])
     results["machine"]["duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
     # The raw runs, so that the report can be rendered again (python3 bench/report.py).
     import pickle
     (WORK / "results.pickle").write_bytes(pickle.dumps(results))
-    text = report.render(results)
+    text = report.render(results) + scaleout.render(results)
     Path(ENV["RESULTS"]).write_text(text)
     log(f"wrote {ENV['RESULTS']}")
     fresh(OUT)  # outputs can be large; the logs stay in bench/.work/logs

@@ -10,7 +10,7 @@
 #   ROWS=N        rows of bench_orders (default 5000000; quick 100000)
 #   REPEAT=N      runs of every measurement, interleaved; the median is reported (default 3)
 #   PEERS=a,b     only these peers (spark,adbc,dlt,pg2parquet,rivet,sling); PEERS=none for none
-#   PHASES=a,b    only these phases (main,memory,many,wide,s3,cdc)
+#   PHASES=a,b    only these phases (main,memory,many,wide,s3,cdc; also scaleout, not by default)
 #   PGTIDE_BIN    the pgtide binary (default: a Release build in build-bench/, built here)
 #   RESULTS       where the report goes
 #   BENCH_TIMEOUT seconds one measured command may take before it counts as failed (3600)

@@ -5,6 +5,8 @@
         proxy.mode = "blackhole"          # stop forwarding, keep every socket open
         proxy.blackhole_after(1 << 20)    # ... or once 1 MiB more went server -> client
         proxy.drop_connections()          # close what is open (the server sees EOF)
+        proxy.rate = 1 << 20              # server -> client at about 1 MiB/s (None: as fast as it goes)
+        proxy.stalled = True              # hold server -> client bytes until set back to False
 
 Modes:
   forward    bytes flow both ways (new connections are forwarded too);
@@ -25,8 +27,11 @@ MODES = ("forward", "blackhole", "silent")
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1"):
+    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1",
+                 rate: int | None = None):
         self.target = (target_host, target_port)
+        self.rate = rate  # server -> client bytes per second; None: unthrottled
+        self.stalled = False  # while True, server -> client bytes are held (not dropped)
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind((listen_host, 0))
@@ -127,8 +132,12 @@ class TcpProxy:
                 if downstream:
                     data = self._take_budget(data)
                     self.bytes_to_client += len(data)
+                    while self.stalled and not self._closed.is_set():
+                        self._closed.wait(0.05)
                 if data:
                     dst.sendall(data)
+                if downstream and self.rate and data:
+                    self._closed.wait(len(data) / self.rate)
         except OSError:
             pass
         if not self._closed.is_set() and self._flowing.is_set():

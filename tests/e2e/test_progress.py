@@ -1,65 +1,20 @@
 """Issue 12, item 14: progress when stderr is not a terminal (cron, Airflow, Glue).
 
-A throttling TCP proxy of the test's own slows the COPY down to a few seconds, so that the
+A throttling TCP proxy (tcp_proxy.TcpProxy) slows the COPY down to a few seconds, so that the
 table is still loading when the heartbeat interval (1 s here) passes.
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 
 from conftest import read_lake_arrow, run_pgtide
+from tcp_proxy import TcpProxy
 
 
-class ThrottlingProxy:
+def ThrottlingProxy(target_port: int, rate: int) -> TcpProxy:
     """Forwards 127.0.0.1:<port> to PostgreSQL, server-to-client at about `rate` bytes/s."""
-
-    def __init__(self, target_port: int, rate: int):
-        self.target_port = target_port
-        self.rate = rate
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.stopped:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self._pipe, args=(client, server, None),
-                             daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, self.rate),
-                             daemon=True).start()
-
-    @staticmethod
-    def _pipe(src, dst, rate):
-        chunk = 16384
-        try:
-            while True:
-                data = src.recv(chunk)
-                if not data:
-                    break
-                dst.sendall(data)
-                if rate:
-                    time.sleep(len(data) / rate)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.stopped = True
-        self.listener.close()
+    return TcpProxy("127.0.0.1", target_port, rate=rate)
 
 
 def _slow_table(pg_db):

@@ -2,7 +2,7 @@
 exits at once, and a run killed outright (SIGKILL) still leaves a log that the next run
 uploads.
 
-The table being loaded is read through a throttling TCP proxy of the test's own, so the
+The table being loaded is read through a throttling TCP proxy (tcp_proxy.TcpProxy), so the
 COPY is really in progress (and spilling interleaved dates to disk) when the signal
 arrives; the proxy can also stall, as a dead network would.
 """
@@ -13,84 +13,20 @@ import json
 import os
 import pathlib
 import signal
-import socket
-import threading
 import time
 
 import pytest
 
 from conftest import (assert_lake_equals_pg, read_lake_arrow, read_state, run_pgtide,
                       start_pgtide)
+from tcp_proxy import TcpProxy
 
 BIG_ROWS = 150_000
 
 
-class ThrottleProxy:
-    """Forwards TCP to PostgreSQL; server-to-client bytes at `rate` bytes/s, or not at
-    all while `stalled`."""
-
-    def __init__(self, target_port: int, rate: int = 2 << 20):
-        self.target = target_port
-        self.rate = rate
-        self.stalled = False
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.conns: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                client.close()
-                continue
-            self.conns += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream, False),
-                             daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, True),
-                             daemon=True).start()
-
-    def _pipe(self, src, dst, throttled):
-        chunk = 32 << 10
-        try:
-            while True:
-                data = src.recv(chunk)
-                if not data:
-                    break
-                while throttled and self.stalled:
-                    time.sleep(0.05)
-                dst.sendall(data)
-                if throttled:
-                    time.sleep(len(data) / self.rate)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.sock.close()
-        for s in self.conns:
-            try:
-                s.close()
-            except OSError:
-                pass
-
-
 @pytest.fixture
 def proxy(pg_db):
-    p = ThrottleProxy(pg_db.cluster.port)
+    p = TcpProxy("127.0.0.1", pg_db.cluster.port, rate=2 << 20)
     yield p
     p.close()
 

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   auto* plan =
       app.add_subcommand("plan", "Print what a run would do, without writing anything");
   pgtide::cli::AddRunOptions(plan, &plan_values);
+  plan->add_flag("--json", plan_values.scale.json,
+                 "Print the units of work (source, table, ranges, estimated rows and "
+                 "bytes, shard) as JSON, for an orchestrator to fan out");
   auto split = pgtide::cli::SplitGlueArguments(argc, argv);
   std::vector<const char*> kept;
   for (const auto& a : split.kept) kept.push_back(a.c_str());

@@ -177,6 +177,9 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "Time between heartbeat lines when stderr is not a terminal (e.g. 30s, "
                   "2m, 1h; at least 1s)")
       ->capture_default_str();
+
+  // Scale-out (issue 15): one snapshot per run, split tables, shards.
+  AddScaleOptions(cmd, &v->scale, &r);
 }
 
 /// "5min", "30s", "500ms", "1h" or "0" in milliseconds (exactly-once / locking block).
@@ -290,6 +293,7 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   ARROW_RETURN_NOT_OK(ResolveProgress(v));
   ARROW_ASSIGN_OR_RAISE(r.horizon_wait_ms, ParseWait("--horizon-wait", v->horizon_wait));
   ARROW_ASSIGN_OR_RAISE(r.lock_wait_ms, ParseWait("--lock-wait", v->lock_wait));
+  ARROW_RETURN_NOT_OK(ResolveScaleOptions(v->scale, &r));
   return arrow::Status::OK();
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pgtide/cli/progress.h"
+#include "pgtide/cli/scale_options.h"
 #include "pgtide/job/run_options.h"
 
 namespace pgtide::cli {
@@ -28,6 +29,7 @@ struct CliValues {
   // Exactly-once and locking: durations such as "5min", "30s", "500ms", "0".
   std::string horizon_wait = "5min";
   std::string lock_wait = "0";
+  ScaleValues scale;  // --consistent, --split-*, --shard(s), plan --json
 };
 
 /// Declares every run/plan option once — flag, the original Glue job's alias, environment

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "pgtide/cli/commands.h"
 #include "pgtide/common/exit_code.h"
@@ -8,11 +9,44 @@
 #include "pgtide/common/log.h"
 #include "pgtide/common/secrets.h"
 #include "pgtide/job/preflight.h"
+#include "pgtide/job/shard_assignment.h"
 
 namespace pgtide::cli {
 
-static arrow::Status Plan(job::RunOptions& opts) {
+// The units of work as JSON (README "Scaling out"): one per table, its ranges inside,
+// since the ranges of a table share one snapshot and one commit.
+static void PrintUnits(const job::Preflight& pre, const job::RunOptions& opts) {
+  nlohmann::json units = nlohmann::json::array();
+  const std::string source = pre.conn->description();
+  for (const auto& p : pre.plans) {
+    nlohmann::json u;
+    u["source"] = source;
+    u["table"] = p.table.qualified_name();
+    u["schema"] = p.table.schema;
+    u["name"] = p.table.name;
+    u["include"] = p.table.legacy_name();
+    u["mode"] = job::LoadTypeName(p.mode);
+    u["estimated_rows"] = p.table.estimated_rows;
+    u["estimated_bytes"] = p.table.estimated_bytes;
+    u["weight"] = job::ShardWeight(p.table.estimated_bytes);
+    nlohmann::json ranges = nlohmann::json::array();
+    for (const auto& r : p.ranges) ranges.push_back(r);
+    u["ranges"] = ranges;
+    if (p.shard >= 0) u["shard"] = p.shard;
+    units.push_back(std::move(u));
+  }
+  nlohmann::json out;
+  out["shards"] = opts.shard_count;
+  out["units"] = std::move(units);
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+static arrow::Status Plan(job::RunOptions& opts, bool json) {
   ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/false));
+  if (json) {
+    PrintUnits(pre, opts);
+    return arrow::Status::OK();
+  }
   const auto& plans = pre.plans;
   size_t w = 5;
   for (const auto& p : plans) {
@@ -43,7 +77,7 @@ int PlanCommand(CliValues* values) {
   // Before anything is logged: the DSN's passwords are masked in every output.
   RegisterDsnSecrets(values->run.connect.source);
   arrow::Status st = ResolveRunOptions(values, /*output_required=*/false);
-  if (st.ok()) st = Plan(values->run);
+  if (st.ok()) st = Plan(values->run, values->scale.json);
   if (!st.ok()) {
     LogError("{}", st.message());
     return static_cast<int>(ExitCodeOf(st));

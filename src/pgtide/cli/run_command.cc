@@ -18,6 +18,7 @@
 #include "pgtide/runlog/partial_log.h"
 #include "pgtide/runlog/run_summary.h"
 #include "pgtide/sink/lake_names.h"
+#include "pgtide/source/shared_snapshot.h"
 
 namespace pgtide::cli {
 
@@ -53,11 +54,29 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
                                                 &pre.every_table);
     ctx.claims = claims.get();
   }
+  // --consistent: one snapshot for every table, held open by a connection of its own
+  // until the last table is read.
+  std::unique_ptr<source::Connection> holder;
+  source::SharedSnapshot snapshot;
+  if (opts.consistent && !plans.empty()) {
+    ARROW_ASSIGN_OR_RAISE(holder, source::Connection::Open(opts.connect));
+    source::ScanRequest probe;
+    probe.table = "(the run's snapshot)";
+    probe.horizon_wait_ms = opts.horizon_wait_ms;
+    probe.stuck = &ctx.stuck_transactions;
+    ARROW_ASSIGN_OR_RAISE(snapshot, source::ExportSnapshot(holder.get(), probe));
+    ctx.run_snapshot = &snapshot;
+    LogInfo(
+        "consistent: every table is read in snapshot {} (horizon {}); VACUUM cannot "
+        "remove row versions deleted after it until the run ends",
+        snapshot.id, snapshot.horizon);
+  }
   job::RunProgress run_progress(plans.size());
   {
     ProgressLine line(&plans, &run_progress, progress);
     *results = job::RunTables(&ctx, plans, &run_progress, std::move(pre.conn));
   }
+  if (holder) (void)holder->Exec("COMMIT");
   for (size_t i = 0; i < plans.size(); ++i) {
     job::TableResult& r = (*results)[i];
     if (r.status != job::TableStatus::kPending) continue;

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include "pgtide/common/log.h"
+#include "pgtide/job/range_split.h"
+#include "pgtide/job/shard_assignment.h"
 #include "pgtide/job/value_checks.h"
 
 namespace pgtide::job {
@@ -37,7 +39,29 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
   // 2 or 4) instead of every table (exit 1), and `plan` reports it too.
   ARROW_RETURN_NOT_OK(CheckOptionValues(p.conn.get(), opts, p.plans));
   ARROW_RETURN_NOT_OK(CheckStoredMarks(p.conn.get(), opts, &p.plans));
-  if (for_run && p.plans.empty()) {
+  if (opts.shard_count > 0) {
+    std::vector<ShardUnit> units;
+    for (const auto& plan : p.plans)
+      units.push_back({plan.table.qualified_name(), plan.table.estimated_bytes});
+    auto shards = AssignShards(units, opts.shard_count);
+    for (size_t i = 0; i < p.plans.size(); ++i) p.plans[i].shard = shards[i];
+    if (for_run) {
+      const size_t all = p.plans.size();
+      int64_t bytes = 0;
+      std::vector<TablePlan> mine;
+      for (auto& plan : p.plans) {
+        if (plan.shard != opts.shard_index) continue;
+        bytes += plan.table.estimated_bytes;
+        mine.push_back(std::move(plan));
+      }
+      p.plans = std::move(mine);
+      LogInfo("shard {} of {}: {} of {} tables (~{} bytes)", opts.shard_index,
+              opts.shard_count, p.plans.size(), all, bytes);
+    }
+  }
+  // Only this shard's tables: the catalog is asked about no other.
+  ARROW_RETURN_NOT_OK(SplitLargeTables(p.conn.get(), opts, &p.plans));
+  if (for_run && p.plans.empty() && opts.shard_count == 0) {
     LogWarning("no table matched: schemas {}, include {}, exclude {}",
                fmt::join(opts.discover.schemas, ","),
                fmt::join(opts.discover.include, ","),

@@ -61,6 +61,16 @@ struct RunOptions {
   int64_t horizon_wait_ms = 5 * 60 * 1000;
   /// How long a table waits for another run's lock on it before it is skipped.
   int64_t lock_wait_ms = 0;
+  // Scale-out (README "Scaling out"):
+  /// Every table of the run read in one snapshot exported by a holding connection.
+  bool consistent = false;
+  /// A table whose pg_table_size is above this is read as `split_ranges` ranges; 0:
+  /// never.
+  int64_t split_larger_than_bytes = 0;
+  int split_ranges = 4;
+  /// This process loads the tables of shard `shard_index` of `shard_count` (0: all).
+  int shard_index = 0;
+  int shard_count = 0;
   int64_t batch_rows = 16384;  // rows per decoded Arrow batch: cache-sized; measured
                                // 5% less CPU and 40% less memory than 64k
 };

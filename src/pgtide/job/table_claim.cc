@@ -100,6 +100,10 @@ arrow::Status TableClaims::Replan(TablePlan* plan) {
       "table {}: committed by another run (run {}) since this run started; loading from "
       "that commit's mark",
       name, it->stored ? it->stored->committed_run : "(none)");
+  // How the table is read (its ranges) and where (its shard) are the run's, not the
+  // line's.
+  it->ranges = std::move(plan->ranges);
+  it->shard = plan->shard;
   *plan = std::move(*it);
   return arrow::Status::OK();
 }

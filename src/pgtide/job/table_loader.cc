@@ -52,23 +52,36 @@ static int64_t MaxBatchBytes(int64_t memory_budget_bytes) {
                            std::min<int64_t>(32LL << 20, memory_budget_bytes / 8));
 }
 
-arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
-                                PartitionedWriterPipe* pipe, ScanProgress* progress) {
+arrow::Status TableLoader::Scan(source::Connection* conn, const TablePlan& plan,
+                                state::BoundaryTracker* tracker,
+                                PartitionedWriterPipe* pipe, ScanProgress* progress,
+                                std::mutex* shared, std::atomic<bool>* abort) {
   ARROW_ASSIGN_OR_RAISE(auto decoder,
                         source::CopyDecoder::Make(plan.columns, plan.cursor_index,
                                                   arrow::default_memory_pool()));
-  if (tracker) {
+  if (tracker && shared) {
+    decoder->set_row_gate(
+        [tracker, shared](int64_t cursor, bool null, const uint8_t* t, int32_t n) {
+          std::lock_guard<std::mutex> lock(*shared);
+          return tracker->Admit(cursor, null, t, n);
+        });
+  } else if (tracker) {
     decoder->set_row_gate(
         [tracker](int64_t cursor, bool null, const uint8_t* t, int32_t n) {
           return tracker->Admit(cursor, null, t, n);
         });
   }
+  auto push_batch = [&](source::DecodedBatch batch) {
+    if (!shared) return pipe->Push(std::move(batch));
+    std::lock_guard<std::mutex> lock(*shared);
+    return pipe->Push(std::move(batch));
+  };
   const auto& opts = *ctx_->options;
   const int64_t batch_bytes = MaxBatchBytes(opts.writer.memory_budget_bytes);
   auto push = [&]() -> arrow::Status {
     const bool wide = decoder->pending_bytes() > batch_bytes;
     ARROW_ASSIGN_OR_RAISE(auto batch, decoder->Flush());
-    ARROW_RETURN_NOT_OK(pipe->Push(std::move(batch)));
+    ARROW_RETURN_NOT_OK(push_batch(std::move(batch)));
     // A batch past the budget is one wide row: read on only once it is written, so at
     // most one such row is in memory (plus libpq's buffer for the next message); then
     // hand the freed copies back to the system rather than keep them for small rows.
@@ -80,25 +93,29 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
   };
   while (true) {
     if (StopRequested()) {
-      conn_->CancelQuery();
+      conn->CancelQuery();
       return InterruptedError("table " + plan.table.qualified_name());
     }
+    if (abort && abort->load()) {
+      conn->CancelQuery();
+      return arrow::Status::Cancelled("another range of the table failed");
+    }
     const char* data = nullptr;
-    ARROW_ASSIGN_OR_RAISE(int n, conn_->ReadCopyMessage(&data));
+    ARROW_ASSIGN_OR_RAISE(int n, conn->ReadCopyMessage(&data));
     if (n == 0) break;
     arrow::Status st;
     // A wide row goes in a batch of its own, decoded once the writer is idle.
     if (n > batch_bytes && decoder->pending_rows() > 0) st = push();
     if (st.ok() && n > batch_bytes) pipe->WaitIdle();
     if (!st.ok()) {
-      conn_->CancelQuery();
+      conn->CancelQuery();
       return st;
     }
     const int64_t rows_before = decoder->pending_rows();
     auto more = decoder->Consume(reinterpret_cast<const uint8_t*>(data), n);
-    conn_->ReleaseCopyMessage();  // decoded: libpq's copy is not needed any more
+    conn->ReleaseCopyMessage();  // decoded: libpq's copy is not needed any more
     if (!more.ok()) {
-      conn_->CancelQuery();
+      conn->CancelQuery();
       return arrow::Status::Invalid(fmt::format(
           "table {}: {}", plan.table.qualified_name(), more.status().message()));
     }
@@ -111,13 +128,13 @@ arrow::Status TableLoader::Scan(const TablePlan& plan, state::BoundaryTracker* t
         decoder->pending_bytes() >= batch_bytes) {
       st = push();
       if (!st.ok()) {
-        conn_->CancelQuery();
+        conn->CancelQuery();
         return st;
       }
     }
   }
   ARROW_ASSIGN_OR_RAISE(auto last, decoder->Flush());
-  ARROW_RETURN_NOT_OK(pipe->Push(std::move(last)));
+  ARROW_RETURN_NOT_OK(push_batch(std::move(last)));
   if (progress) progress->scanned = true;
   return arrow::Status::OK();
 }
@@ -191,6 +208,7 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   request.table = name;
   request.horizon_wait_ms = opts.horizon_wait_ms;
   request.stuck = &ctx_->stuck_transactions;
+  request.pinned = ctx_->run_snapshot;
   ARROW_ASSIGN_OR_RAISE(source::ScanWindow window,
                         source::OpenScanWindow(conn_, request));
   if (!window.oldest_xact_start.empty()) {
@@ -209,14 +227,20 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                                                        lookback, window.clock_raw);
   }
 
-  // 3. Scan into the writer.
-  std::string sql = BuildCopySql(plan, window.predicate);
-  LogDebug("table {}: {}", name, sql);
+  // 3. Scan into the writer (one COPY, or one per range in the same snapshot).
   if (StopRequested()) {
     (void)conn_->Exec("ROLLBACK");
     return InterruptedError("table " + name);
   }
-  ARROW_RETURN_NOT_OK(conn_->StartCopyOut(sql));
+  if (plan.ranges.size() <= 1) {
+    std::string sql = BuildCopySql(plan, window.predicate);
+    LogDebug("table {}: {}", name, sql);
+    auto started = conn_->StartCopyOut(sql);
+    if (!started.ok()) {
+      (void)conn_->Exec("ROLLBACK");
+      return started;
+    }
+  }
   arrow::FieldVector fields;
   for (const auto& c : plan.columns) fields.push_back(c.field);
   ARROW_ASSIGN_OR_RAISE(
@@ -225,7 +249,10 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
                        plan.partitioning, sink::FilePrefix(ctx_->run_id), opts.writer));
   staged->pipe = std::make_unique<PartitionedWriterPipe>(
       std::move(writer), plan.partitioning, opts.writer.memory_budget_bytes / 4);
-  auto scanned = Scan(plan, tracker.get(), staged->pipe.get(), progress);
+  auto scanned = plan.ranges.size() <= 1
+                     ? Scan(conn_, plan, tracker.get(), staged->pipe.get(), progress)
+                     : ScanRanges(plan, window.predicate, tracker.get(),
+                                  staged->pipe.get(), progress);
   (void)conn_->Exec(scanned.ok() ? "COMMIT" : "ROLLBACK");
   ARROW_RETURN_NOT_OK(scanned);
 

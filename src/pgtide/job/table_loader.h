@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "pgtide/job/run_options.h"
@@ -11,6 +12,7 @@
 #include "pgtide/job/table_result.h"
 #include "pgtide/source/connection.h"
 #include "pgtide/source/scan_window.h"
+#include "pgtide/source/shared_snapshot.h"
 #include "pgtide/state/boundary_tracker.h"
 #include "pgtide/storage/object_store.h"
 
@@ -29,6 +31,8 @@ struct RunContext {
   source::StuckTransactions stuck_transactions;
   /// One run per table at a time; null: no locking (tests).
   TableClaims* claims = nullptr;
+  /// --consistent: the snapshot every table is read in (its holder lives in the run).
+  const source::SharedSnapshot* run_snapshot = nullptr;
 };
 
 struct StagedTable;
@@ -65,8 +69,19 @@ class TableLoader {
  private:
   arrow::Status StageSteps(const TablePlan& plan, TableResult* r, StagedTable* staged,
                            ScanProgress* progress);
-  arrow::Status Scan(const TablePlan& plan, state::BoundaryTracker* tracker,
-                     PartitionedWriterPipe* pipe, ScanProgress* progress);
+  /// Decodes the COPY running on `conn` into `pipe`. `shared` (when several ranges of
+  /// the table are read at once) serialises the tracker and the pipe; `abort` is set by
+  /// a range that failed, so the others stop.
+  arrow::Status Scan(source::Connection* conn, const TablePlan& plan,
+                     state::BoundaryTracker* tracker, PartitionedWriterPipe* pipe,
+                     ScanProgress* progress, std::mutex* shared = nullptr,
+                     std::atomic<bool>* abort = nullptr);
+  /// Reads the table's ranges at once, range 0 on the loader's connection (whose
+  /// transaction is open in the table's snapshot), the others on connections of their
+  /// own that import that snapshot (job/range_scan.cc).
+  arrow::Status ScanRanges(const TablePlan& plan, const std::string& predicate,
+                           state::BoundaryTracker* tracker, PartitionedWriterPipe* pipe,
+                           ScanProgress* progress);
   arrow::Status DecideNextLine(const TablePlan& plan, const source::ScanWindow& window,
                                state::BoundaryTracker* tracker, int64_t rows,
                                TableResult* r, StagedTable* staged);

@@ -31,6 +31,12 @@ struct TablePlan {
   /// The stored resume point is beyond the database clock (job/mark_check.h): the scan
   /// starts from it anyway and the line keeps it until the clock passes it.
   bool resume_ahead = false;
+  /// A table larger than --split-larger-than is read as these ranges (SQL conditions that
+  /// together cover every row exactly once) on as many connections in one snapshot; at
+  /// most one: read whole (job/range_split.h).
+  std::vector<std::string> ranges;
+  /// The shard that loads it (job/shard_assignment.h); -1 without --shard/--shards.
+  int shard = -1;
 };
 
 /// Plans every discovered table against the stored state. Errors (exit 2) for a

@@ -55,7 +55,16 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(
              (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0)::bigint
                 FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid
                WHERE t.isleaf)
-           ELSE c.reltuples::bigint END
+           ELSE c.reltuples::bigint END,
+           CASE WHEN c.relkind = 'p' THEN
+             (SELECT coalesce(sum(pg_table_size(t.relid)), 0)::bigint
+                FROM pg_partition_tree(c.oid) t WHERE t.isleaf)
+           ELSE pg_table_size(c.oid) END,
+           CASE WHEN c.relkind = 'p' THEN
+             (SELECT coalesce(sum(l.relpages), 0)::bigint
+                FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid
+               WHERE t.isleaf)
+           ELSE c.relpages::bigint END
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND n.nspname = ANY($1::text[])
@@ -76,6 +85,8 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(
     t.oid = static_cast<uint32_t>(std::stoul(tables.Text(i, 2)));
     t.kind = tables.Text(i, 3)[0];
     t.estimated_rows = std::stoll(tables.Text(i, 4));
+    t.estimated_bytes = std::stoll(tables.Text(i, 5));
+    t.pages = std::stoll(tables.Text(i, 6));
     by_oid[t.oid] = out.size();
     out.push_back(std::move(t));
   }

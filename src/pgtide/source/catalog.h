@@ -32,6 +32,8 @@ struct TableInfo {
   uint32_t oid = 0;
   char kind = 'r';              // 'r' ordinary, 'p' partitioned
   int64_t estimated_rows = -1;  // from pg_class.reltuples; -1 when never analyzed
+  int64_t estimated_bytes = 0;  // pg_table_size (of its partitions, for a parent)
+  int64_t pages = 0;            // pg_class.relpages (summed over partitions)
   std::vector<ColumnInfo> columns;
 
   /// The unambiguous key (common/identifiers.h TableKey): "a.b".c and a."b.c" differ.

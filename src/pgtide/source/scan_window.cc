@@ -9,6 +9,7 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/identifiers.h"
 #include "pgtide/common/log.h"
+#include "pgtide/source/shared_snapshot.h"
 
 namespace pgtide::source {
 
@@ -175,6 +176,27 @@ arrow::Status WaitForTransactions(Connection* conn, const ScanRequest& request,
 arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request) {
   ScanWindow w;
   if (request.incremental) w.predicate = LowerBound(request);
+
+  if (request.pinned) {
+    if (IsTemporal(request.cursor_kind)) {
+      std::string tz = request.cursor_timezone.empty() ? conn->server_timezone()
+                                                       : request.cursor_timezone;
+      std::string lookback = request.lookback.empty() ? "0" : request.lookback;
+      const CursorSql expr = CursorExpressions(request.cursor_kind);
+      ARROW_ASSIGN_OR_RAISE(
+          auto res,
+          conn->Exec(fmt::format("WITH b AS (SELECT $3::timestamptz AS h, "
+                                 "$4::timestamptz AS now_, $1::text AS tz_) "
+                                 "SELECT {}::text, {}, {} FROM b",
+                                 expr.local_h, expr.raw_h, expr.raw_now),
+                     {tz, lookback, request.pinned->horizon, request.pinned->clock}));
+      w.horizon_text = res.Text(0, 0);
+      w.horizon_raw = std::stoll(res.Text(0, 1));
+      w.clock_raw = std::stoll(res.Text(0, 2));
+    }
+    ARROW_RETURN_NOT_OK(ImportSnapshot(conn, request.pinned->id));
+    return w;
+  }
 
   if (IsTemporal(request.cursor_kind)) {
     std::string tz = request.cursor_timezone.empty() ? conn->server_timezone()

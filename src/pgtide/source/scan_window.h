@@ -47,6 +47,8 @@ struct ScanWindow {
   std::string oldest_xact_start;  // logged (debug) with the horizon it holds
 };
 
+struct SharedSnapshot;
+
 /// Hidden transactions that already made a table give up waiting in this run: a later
 /// table that finds one of them still open fails at once instead of waiting again.
 /// Shared by the run's workers.
@@ -78,11 +80,15 @@ struct ScanRequest {
   /// How long to wait for transactions whose start this role cannot see (--horizon-wait).
   int64_t horizon_wait_ms = 300000;
   StuckTransactions* stuck = nullptr;  // optional, shared by the run
+  /// Read in this exported snapshot (--consistent) instead of one of the table's own:
+  /// the horizon and clock are then the snapshot holder's, read once for every table.
+  const SharedSnapshot* pinned = nullptr;
 };
 
 /// Reads the horizon (outside any transaction), waits for the hidden transactions that
 /// started before it, then opens the REPEATABLE READ transaction whose snapshot the COPY
-/// will use. A wait that times out is an error of class kHorizonWait; nothing is open.
+/// will use (with `request.pinned`: imports that snapshot, no probe). A wait that times
+/// out is an error of class kHorizonWait; nothing is open.
 arrow::Result<ScanWindow> OpenScanWindow(Connection* conn, const ScanRequest& request);
 
 /// The integer lookback ("0" when unset) for integer cursors; error when not a number.
