@@ -138,7 +138,7 @@ class TcpProxy:
                     dst.sendall(data)
                 if downstream and self.rate and data:
                     self._closed.wait(len(data) / self.rate)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: the other pump already closed src
             pass
         if not self._closed.is_set() and self._flowing.is_set():
             # One side closed while forwarding: close the other, as a real path would.

@@ -225,7 +225,7 @@ def test_consistent_cdc_keeps_exactly_once(pg_db, tmp_path):
                    "--consistent", "--no-progress")
         for t in ("e1", "e2"):
             pg_db.execute(f"UPDATE {t} SET payload = 'u{i}', updated_at = DEFAULT "
-                          "WHERE id % 7 = %s", (i,))
+                          "WHERE id %% 7 = %s", (i,))
             pg_db.execute(f"INSERT INTO {t} (payload) VALUES ('n{i}')")
     run_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type", "cdc",
                "--consistent", "--no-progress")
@@ -362,12 +362,20 @@ def test_four_shards_with_writers_and_sigkills(pg_db, s3_bucket, moto_server):
     for i in range(4):  # a last round that sees every write
         record(i, run_pgtide(*common, env=shard_env(i)).stderr)
 
+    # The assignment the first run pinned for this output, which every later run kept.
+    pinned = {}
+    for line in s3_bucket.get("lake/_pgtide/shards-of-4.txt").decode().splitlines():
+        shard, key = line.split(" ", 1)
+        pinned[key] = int(shard)
+    assert set(pinned) == set(owner)
+    owner = pinned
     shard_of_run = {run: i for i, runs in runs_of.items() for run in runs}
     state = read_state(s3_bucket.get("lake/_pgtide/max_timestamps.csv"))
     assert set(state) == set(owner), "a state line was lost"
     for table, shard in owner.items():
         name = table.split(".")[1]
-        assert_lake_history(pg_db, lake, "public", name, "id", fs=s3_bucket.fs)
+        assert_lake_history(pg_db, f"{s3_bucket.name}/lake", "public", name, "id",
+                            fs=s3_bucket.fs)
         files = s3_bucket.object_keys(f"lake/public/{name}/")
         writers = {shard_of_run[r] for r in run_ids_of([f for f in files
                                                         if f.endswith(".parquet")])}

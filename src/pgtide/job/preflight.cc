@@ -6,6 +6,7 @@
 #include "pgtide/common/log.h"
 #include "pgtide/job/range_split.h"
 #include "pgtide/job/shard_assignment.h"
+#include "pgtide/job/shard_pin.h"
 #include "pgtide/job/value_checks.h"
 
 namespace pgtide::job {
@@ -44,6 +45,11 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
     for (const auto& plan : p.plans)
       units.push_back({plan.table.qualified_name(), plan.table.estimated_bytes});
     auto shards = AssignShards(units, opts.shard_count);
+    // A run keeps the shards earlier runs of this output chose (job/shard_pin.h).
+    if (for_run) {
+      ARROW_RETURN_NOT_OK(
+          PinShardAssignment(p.output.get(), opts.shard_count, units, &shards));
+    }
     for (size_t i = 0; i < p.plans.size(); ++i) p.plans[i].shard = shards[i];
     if (for_run) {
       const size_t all = p.plans.size();
