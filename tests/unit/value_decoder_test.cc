@@ -143,13 +143,12 @@ TEST(ValueDecoder, BoolUuidJson) {
   auto uuid = Col<arrow::StringArray>(b, 1);
   EXPECT_EQ(uuid->GetString(0), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   EXPECT_TRUE(uuid->IsNull(1));
-  auto js = std::static_pointer_cast<arrow::ExtensionArray>(b->column(2));
-  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(js->storage())->GetString(0),
-            "{\"a\": [1, 2]}");
-  auto jsb = std::static_pointer_cast<arrow::ExtensionArray>(b->column(3));
+  // json is plain text (Iceberg has no JSON type).
+  ASSERT_EQ(b->column(2)->type()->id(), arrow::Type::STRING);
+  EXPECT_EQ(Col<arrow::StringArray>(b, 2)->GetString(0), "{\"a\": [1, 2]}");
   // jsonb drops its version byte; PostgreSQL normalises the text.
-  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(jsb->storage())->GetString(0),
-            "{\"b\": null}");
+  ASSERT_EQ(b->column(3)->type()->id(), arrow::Type::STRING);
+  EXPECT_EQ(Col<arrow::StringArray>(b, 3)->GetString(0), "{\"b\": null}");
 }
 
 TEST(ValueDecoder, IntervalKeepsItsThreeFields) {

@@ -10,9 +10,9 @@
 #include "pgtide/common/log.h"
 #include "pgtide/common/secrets.h"
 #include "pgtide/common/time_format.h"
+#include "pgtide/job/iceberg_commit.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
-#include "pgtide/job/state_file_commit.h"
 #include "pgtide/job/table_claim.h"
 #include "pgtide/runlog/log_upload.h"
 #include "pgtide/runlog/partial_log.h"
@@ -42,16 +42,17 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
   ctx.run_id = info->run_id;
   ctx.options = &opts;
   ctx.output = pre.output;
-  job::StateFileCommit commit(pre.output, pre.state.get());
+  job::IcebergCommit commit(pre.output, pre.pointer.get(), pre.state.get(), info->run_id);
   ctx.commit = &commit;
+  ctx.pointer = pre.pointer.get();
   // One run per table at a time: the locks live on a connection of their own.
   std::unique_ptr<source::TableLockSession> locks;
   std::unique_ptr<job::TableClaims> claims;
   if (!plans.empty()) {
     ARROW_ASSIGN_OR_RAISE(locks, source::TableLockSession::Open(opts.connect));
     claims = std::make_unique<job::TableClaims>(locks.get(), pre.output->location(),
-                                                pre.state.get(), &opts, &pre.tables,
-                                                &pre.every_table);
+                                                pre.state.get(), pre.pointer.get(), &opts,
+                                                &pre.tables, &pre.every_table);
     ctx.claims = claims.get();
   }
   // --consistent: one snapshot for every table, held open by a connection of its own

@@ -28,6 +28,9 @@ static const ErrorClassInfo kCatalogue[] = {
     {ErrorClass::kTableLocked, "table_locked", ExitCode::kTablesFailed, true,
      "Another pgtide run is loading this table into the same output; the next run "
      "loads it (or raise --lock-wait to wait for it)."},
+    {ErrorClass::kCommitConflict, "commit_conflict", ExitCode::kTablesFailed, true,
+     "Another writer committed this table after this run read it; this run's files for "
+     "it were discarded. The next run loads it from that commit's mark."},
     {ErrorClass::kState, "state", ExitCode::kState, false,
      "Repair or move the state file named above; its lines are CSV."},
     {ErrorClass::kStorageDenied, "storage_denied", ExitCode::kStorageUnavailable, false,

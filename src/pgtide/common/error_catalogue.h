@@ -23,6 +23,7 @@ enum class ErrorClass {
   kSourceData,          // a value cannot be represented exactly (numeric NaN, overflow)
   kHorizonWait,         // transactions this role cannot see outlived --horizon-wait
   kTableLocked,         // another pgtide run is loading the table (advisory lock)
+  kCommitConflict,      // another writer committed the table after this run read it
   kState,               // the state file is unreadable, corrupt or changed under us
   kStorageDenied,       // the output location refused us (credentials, permissions)
   kStorageMissing,      // the bucket or folder does not exist

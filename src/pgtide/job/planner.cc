@@ -55,6 +55,10 @@ static arrow::Status UnknownRunCursor(const RunOptions& options,
                            DidYouMean(options.cursor_column, columns)));
 }
 
+std::string TableDirOf(const source::TableInfo& table) {
+  return EncodePathSegment(table.schema) + "/" + EncodePathSegment(table.name);
+}
+
 arrow::Result<std::vector<TablePlan>> PlanTables(
     const std::vector<source::TableInfo>& tables, const state::StateFile& state,
     const RunOptions& options, const std::vector<source::TableName>* every_table) {
@@ -107,7 +111,7 @@ arrow::Result<std::vector<TablePlan>> PlanTables(
                         p.cursor_column, name, t.columns[p.cursor_index].type_name));
       }
     }
-    p.table_dir = EncodePathSegment(t.schema) + "/" + EncodePathSegment(t.name);
+    p.table_dir = TableDirOf(t);
     p.partitioning = sink::DatePartitioning(p.cursor_kind, p.cursor_column);
     bool ambiguous = false;
     std::string state_key = keys.Find(

@@ -4,10 +4,12 @@
 #include <fmt/ranges.h>
 
 #include "pgtide/common/log.h"
+#include "pgtide/job/iceberg_plan.h"
 #include "pgtide/job/range_split.h"
 #include "pgtide/job/shard_assignment.h"
 #include "pgtide/job/shard_pin.h"
 #include "pgtide/job/value_checks.h"
+#include "pgtide/lake/lake_pointer.h"
 
 namespace pgtide::job {
 
@@ -28,14 +30,20 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
               p.stored.rows().size());
     }
   }
-  if (for_run) {
+  if (for_run || !opts.output.empty()) {
     ARROW_ASSIGN_OR_RAISE(p.output, storage::ObjectStore::Open(opts.output, opts.s3));
-    ARROW_RETURN_NOT_OK(p.output->CheckWritable());
-    if (p.state) ARROW_RETURN_NOT_OK(p.state->CheckWritable());
+    if (for_run) ARROW_RETURN_NOT_OK(p.output->CheckWritable());
+    p.pointer = std::make_unique<lake::LakePointer>(p.output);
   }
+  if (for_run && p.state) ARROW_RETURN_NOT_OK(p.state->CheckWritable());
   ARROW_ASSIGN_OR_RAISE(
       p.tables, source::DiscoverTables(p.conn.get(), opts.discover, &p.every_table));
-  ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(p.tables, p.stored, opts, &p.every_table));
+  if (p.pointer) {
+    ARROW_ASSIGN_OR_RAISE(
+        p.plans, PlanFromLake(p.pointer.get(), p.stored, p.tables, opts, &p.every_table));
+  } else {
+    ARROW_ASSIGN_OR_RAISE(p.plans, PlanTables(p.tables, p.stored, opts, &p.every_table));
+  }
   // Every value is judged before the first table, so that a mistake fails the run (exit
   // 2 or 4) instead of every table (exit 1), and `plan` reports it too.
   ARROW_RETURN_NOT_OK(CheckOptionValues(p.conn.get(), opts, p.plans));

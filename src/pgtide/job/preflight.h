@@ -5,6 +5,7 @@
 
 #include "pgtide/job/run_options.h"
 #include "pgtide/job/table_plan.h"
+#include "pgtide/lake/table_pointer.h"
 #include "pgtide/source/connection.h"
 #include "pgtide/state/state_store.h"
 #include "pgtide/storage/object_store.h"
@@ -16,7 +17,9 @@ struct Preflight {
   std::unique_ptr<source::Connection> conn;
   std::unique_ptr<state::StateStore> state;  // null for `plan` without a state location
   state::StateFile stored;
-  std::shared_ptr<storage::ObjectStore> output;  // null for `plan`
+  std::shared_ptr<storage::ObjectStore> output;  // null for `plan` without --output
+  /// Where the tables' Iceberg metadata is found; null when `output` is.
+  std::unique_ptr<lake::TablePointer> pointer;
   std::vector<TablePlan> plans;
   /// What the plans were made from, for re-planning a table from a fresh state line.
   std::vector<source::TableInfo> tables;

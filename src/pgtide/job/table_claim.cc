@@ -10,6 +10,7 @@
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/job/iceberg_plan.h"
 
 namespace pgtide::job {
 
@@ -32,7 +33,7 @@ static bool SameLine(const std::optional<state::TableState>& a,
                      const std::optional<state::TableState>& b) {
   if (a.has_value() != b.has_value()) return false;
   return !a ||
-         (a->committed_run == b->committed_run &&
+         (a->snapshot_id == b->snapshot_id && a->committed_run == b->committed_run &&
           a->max_updated_at == b->max_updated_at && a->resume_from == b->resume_from);
 }
 
@@ -85,8 +86,9 @@ arrow::Status TableClaims::Replan(TablePlan* plan) {
   ARROW_ASSIGN_OR_RAISE(state::StateFile fresh, std::move(loaded));
   // The whole run's tables, not this one alone: whether an original-job line is
   // ambiguous depends on every table (table_keys.h).
-  ARROW_ASSIGN_OR_RAISE(auto plans, PlanTables(*tables_, fresh, *options_, every_table_));
   const std::string name = plan->table.qualified_name();
+  ARROW_ASSIGN_OR_RAISE(auto plans, PlanFromLake(pointer_, fresh, *tables_, *options_,
+                                                 every_table_, &name));
   auto it = std::find_if(plans.begin(), plans.end(), [&](const TablePlan& p) {
     return p.table.qualified_name() == name;
   });
@@ -94,8 +96,15 @@ arrow::Status TableClaims::Replan(TablePlan* plan) {
     return Error(ExitCode::kInternal,
                  fmt::format("table {}: not planned again from the fresh state", name));
   }
-  // Unchanged: the plan checked before the first table (its marks, its warnings) stands.
-  if (SameLine(plan->stored, it->stored)) return arrow::Status::OK();
+  // Unchanged: the plan checked before the first table (its marks, its warnings) stands,
+  // with the metadata as read now (a maintenance commit may have moved it).
+  if (SameLine(plan->stored, it->stored)) {
+    plan->lake_base = std::move(it->lake_base);
+    plan->lake_schema = std::move(it->lake_schema);
+    plan->lake_last_column_id = it->lake_last_column_id;
+    plan->lake_spec = std::move(it->lake_spec);
+    return arrow::Status::OK();
+  }
   LogInfo(
       "table {}: committed by another run (run {}) since this run started; loading from "
       "that commit's mark",

@@ -9,6 +9,7 @@
 #include "pgtide/job/run_options.h"
 #include "pgtide/job/table_plan.h"
 #include "pgtide/job/table_result.h"
+#include "pgtide/lake/table_pointer.h"
 #include "pgtide/source/table_lock.h"
 #include "pgtide/state/state_store.h"
 
@@ -60,12 +61,13 @@ class TableClaims {
  public:
   /// `tables` and `every_table`: what the run's plans were made from (preflight.h).
   TableClaims(source::TableLockSession* session, std::string output_location,
-              state::StateStore* state, const RunOptions* options,
-              const std::vector<source::TableInfo>* tables,
+              state::StateStore* state, lake::TablePointer* pointer,
+              const RunOptions* options, const std::vector<source::TableInfo>* tables,
               const std::vector<source::TableName>* every_table)
       : session_(session),
         output_location_(std::move(output_location)),
         state_(state),
+        pointer_(pointer),
         options_(options),
         tables_(tables),
         every_table_(every_table) {}
@@ -82,6 +84,7 @@ class TableClaims {
   source::TableLockSession* session_;
   std::string output_location_;
   state::StateStore* state_;
+  lake::TablePointer* pointer_;
   const RunOptions* options_;
   const std::vector<source::TableInfo>* tables_;
   const std::vector<source::TableName>* every_table_;

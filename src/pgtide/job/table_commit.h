@@ -11,6 +11,8 @@
 
 namespace pgtide::job {
 
+struct TablePlan;
+
 /// One table's load, ready to become visible: its closed files (staged, not yet
 /// published), its new state line, and the files of earlier runs that it replaces.
 struct TableChange {
@@ -21,12 +23,16 @@ struct TableChange {
   std::optional<state::TableState> line;
   /// Files a full load supersedes, deleted only once the change is committed.
   std::vector<std::string> superseded;
+  /// Files already in the table's folder, committed before the table had Iceberg
+  /// metadata (by the Glue job or an older pgtide), that its first snapshot takes in.
+  std::vector<std::string> adopted;
+  /// What the table was planned as (its Iceberg base, schema and spec).
+  const TablePlan* plan = nullptr;
 };
 
 /// The door through which a table's load is committed. Everything before it (scan,
 /// encode, stage) is the same for every lake format; an implementation decides what
-/// "committed" means: today the files plus the state file (StateFileCommit), next an
-/// Iceberg snapshot.
+/// "committed" means: an Iceberg snapshot (IcebergCommit).
 ///
 /// Contract: a change that reports OK is durable and visible; one that reports an error
 /// leaves the table's committed content and mark as they were (its published files, if

@@ -12,9 +12,12 @@
 #include "pgtide/common/identifiers.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
+#include "pgtide/iceberg/arrow_schema.h"
 #include "pgtide/job/file_sweeper.h"
+#include "pgtide/job/iceberg_plan.h"
 #include "pgtide/job/staged_table.h"
 #include "pgtide/job/writer_pipe.h"
+#include "pgtide/lake/table_cleanup.h"
 #include "pgtide/sink/lake_names.h"
 #include "pgtide/source/copy_decoder.h"
 #include "pgtide/state/next_mark.h"
@@ -162,6 +165,7 @@ arrow::Result<std::unique_ptr<StagedTable>> TableLoader::Stage(const TablePlan& 
   staged->plan = &plan;
   staged->result = r;
   staged->change.table = plan.table.qualified_name();
+  staged->change.plan = &plan;
   r->table = plan.table.qualified_name();
   r->mode = LoadTypeName(plan.mode);
   r->reason = plan.reason;
@@ -186,13 +190,25 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   const std::string name = plan.table.qualified_name();
   const auto& opts = *ctx_->options;
   if (StopRequested()) return InterruptedError("table " + name);
-  // 1. Sweep what no commit accounts for.
-  int deleted = 0;
-  ARROW_ASSIGN_OR_RAISE(
-      auto existing,
-      SweepTableFolder(ctx_->output.get(), plan.table_dir,
-                       plan.stored ? plan.stored->committed_run : "",
-                       plan.stored ? plan.stored->full_run : "", &deleted));
+  // 1. Sweep what no commit accounts for. With Iceberg metadata, the snapshots say what
+  // is committed (lake/table_cleanup.h); a lake without it yet is swept by its state
+  // line, as before Iceberg, and its files are taken into the first snapshot.
+  std::vector<std::string> existing;
+  if (plan.lake_base) {
+    const auto ident = IcebergIdentOf(plan);
+    // Completes the clean-up of a full load whose run died before it.
+    ARROW_ASSIGN_OR_RAISE(
+        auto current, lake::ExpireBeforeLastOverwrite(ctx_->output.get(), ctx_->pointer,
+                                                      ident, plan.lake_base));
+    ARROW_RETURN_NOT_OK(
+        lake::DeleteUnreferencedDataFiles(ctx_->output.get(), ident, current).status());
+  } else {
+    int deleted = 0;
+    ARROW_ASSIGN_OR_RAISE(
+        existing, SweepTableFolder(ctx_->output.get(), plan.table_dir,
+                                   plan.stored ? plan.stored->committed_run : "",
+                                   plan.stored ? plan.stored->full_run : "", &deleted));
+  }
 
   // 2. Horizon, then the snapshot.
   source::ScanRequest request;
@@ -243,10 +259,13 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   }
   arrow::FieldVector fields;
   for (const auto& c : plan.columns) fields.push_back(c.field);
-  ARROW_ASSIGN_OR_RAISE(
-      auto writer, sink::PartitionedWriter::Make(
-                       ctx_->output, plan.table_dir, arrow::schema(fields),
-                       plan.partitioning, sink::FilePrefix(ctx_->run_id), opts.writer));
+  // Every file carries the Iceberg field ids (PARQUET:field_id).
+  ARROW_ASSIGN_OR_RAISE(auto file_schema,
+                        iceberg::WithFieldIds(arrow::Schema(fields), plan.lake_schema));
+  ARROW_ASSIGN_OR_RAISE(auto writer,
+                        sink::PartitionedWriter::Make(
+                            ctx_->output, plan.table_dir, file_schema, plan.partitioning,
+                            sink::FilePrefix(ctx_->run_id), opts.writer));
   staged->pipe = std::make_unique<PartitionedWriterPipe>(
       std::move(writer), plan.partitioning, opts.writer.memory_budget_bytes / 4);
   auto scanned = plan.ranges.size() <= 1
@@ -259,12 +278,14 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   // 4. The next state line, and what a full load replaces (deleted after its commit).
   ARROW_RETURN_NOT_OK(DecideNextLine(plan, window, tracker.get(),
                                      staged->pipe->rows_pushed(), r, staged));
-  if (plan.mode == LoadType::kFull) {
-    for (auto& f : existing) {
-      // Every file listed under the table's lock is committed content, even one of a
-      // run with a later id that committed first: a full load replaces all of them.
-      if (sink::RunIdOfFile(f) != ctx_->run_id)
-        staged->change.superseded.push_back(std::move(f));
+  // A lake not yet in Iceberg: its committed files are replaced by a full load, or
+  // taken into the first snapshot by a cdc load.
+  for (auto& f : existing) {
+    if (sink::RunIdOfFile(f) == ctx_->run_id) continue;
+    if (plan.mode == LoadType::kFull) {
+      staged->change.superseded.push_back(std::move(f));
+    } else {
+      staged->change.adopted.push_back(std::move(f));
     }
   }
   return arrow::Status::OK();

@@ -10,6 +10,7 @@
 #include "pgtide/job/table_commit.h"
 #include "pgtide/job/table_plan.h"
 #include "pgtide/job/table_result.h"
+#include "pgtide/lake/table_pointer.h"
 #include "pgtide/source/connection.h"
 #include "pgtide/source/scan_window.h"
 #include "pgtide/source/shared_snapshot.h"
@@ -26,6 +27,9 @@ struct RunContext {
   const RunOptions* options = nullptr;
   std::shared_ptr<storage::ObjectStore> output;
   TableCommitTarget* commit = nullptr;
+  /// Where each table's current Iceberg metadata is found and moved
+  /// (lake/table_pointer.h).
+  lake::TablePointer* pointer = nullptr;
   /// Transactions of other roles that outlived --horizon-wait for one table: later
   /// tables fail at once instead of waiting for them again.
   source::StuckTransactions stuck_transactions;

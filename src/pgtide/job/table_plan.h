@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "pgtide/iceberg/partition_spec.h"
+#include "pgtide/iceberg/schema.h"
 #include "pgtide/job/run_options.h"
+#include "pgtide/lake/table_pointer.h"
 #include "pgtide/sink/partitioning.h"
 #include "pgtide/source/catalog.h"
 #include "pgtide/source/cursor.h"
@@ -37,7 +40,17 @@ struct TablePlan {
   std::vector<std::string> ranges;
   /// The shard that loads it (job/shard_assignment.h); -1 without --shard/--shards.
   int shard = -1;
+  /// The table's Iceberg metadata as read under its lock (nullopt: none yet; the first
+  /// commit creates it), and the schema (field ids assigned) and partition spec this
+  /// run writes (job/iceberg_plan.h).
+  std::optional<lake::PointerState> lake_base;
+  iceberg::Schema lake_schema;
+  int32_t lake_last_column_id = 0;
+  iceberg::PartitionSpec lake_spec;
 };
+
+/// "<schema>/<table>", path-encoded: the table's folder relative to the output.
+std::string TableDirOf(const source::TableInfo& table);
 
 /// Plans every discovered table against the stored state. Errors (exit 2) for a
 /// cursor column named in the config that a table lacks, or of an unsupported type; a

@@ -41,6 +41,7 @@ struct PartitionedWriter::Partition {
   int64_t file_rows = 0;
   int64_t last_batch = 0;  // the last batch that brought rows
   std::vector<bool> wide;  // columns the open file writes as wide
+  int64_t key = 0;         // the open file's partition
 };
 
 // Per column: whether any of `batches` holds a wide value.
@@ -362,6 +363,7 @@ arrow::Status PartitionedWriter::WriteRowGroup(int64_t key, Partition* p) {
   if (!p->writer) {
     std::string folder = partitioning_.FolderOf(key);
     p->rel_path = DataFileName(table_dir_, folder, file_prefix_, file_seq_++);
+    p->key = key;
     ARROW_ASSIGN_OR_RAISE(p->sink, store_->OpenDataFile(p->rel_path));
     parquet::WriterProperties::Builder props;
     props.compression(options_.compression)
@@ -401,6 +403,8 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   staged.file.rel_path = p->rel_path;
   staged.file.rows = p->file_rows;
   staged.file.bytes = size.ok() ? *size : 0;
+  if (st.ok()) staged.footer = p->writer->metadata();
+  if (partitioning_.enabled()) staged.partition_key = p->key;
   if (st.ok() && staged.in_place()) {
     // A streamed object completes its upload in the background (its last part, then
     // the completion): the writer goes on meanwhile, and Close() waits for it.

@@ -27,9 +27,11 @@ std::shared_ptr<arrow::DataType> ArrowTypeOf(const DecoderSpec& spec) {
       return arrow::float64();
     case Kind::kDecimal:
       return arrow::decimal128(spec.precision, spec.scale);
+    // json and jsonb are plain strings: Iceberg has no JSON type, and pyiceberg refuses
+    // a file whose stored Arrow schema carries the arrow.json extension.
     case Kind::kText:
     case Kind::kJsonb:
-      return spec.json ? arrow::extension::json(arrow::utf8()) : arrow::utf8();
+      return arrow::utf8();
     case Kind::kBinary:
       return arrow::binary();
     case Kind::kDate:
@@ -401,9 +403,6 @@ arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpe
       break;
     case Kind::kArray:
       return ArrayDecoder::Make(spec, column, pool);
-  }
-  if ((spec.kind == Kind::kText || spec.kind == Kind::kJsonb) && spec.json) {
-    d->extension_ = arrow::extension::json(arrow::utf8());
   }
   d->column_ = column;
   return d;

@@ -3,6 +3,7 @@
 #include <arrow/result.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct TableState {
   /// Not stored: the line this one replaces on commit, when the table's mark was read
   /// from the original job's ambiguous-looking schema.table form (see TableKey).
   std::string replaces;
+  /// Not stored: the Iceberg snapshot the line was read from (lake/snapshot_state.h);
+  /// nullopt for a line read from the CSV (a table not yet committed as Iceberg).
+  std::optional<int64_t> snapshot_id;
 };
 
 /// The whole state file: parsing is strict (a damaged file stops the run rather than

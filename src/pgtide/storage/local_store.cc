@@ -86,6 +86,37 @@ class LocalStore : public ObjectStore {
     return st;
   }
 
+  arrow::Result<bool> CreateIfAbsent(const std::string& rel,
+                                     const std::string& content) override {
+    ARROW_ASSIGN_OR_RAISE(auto staging, StagingPath(rel));
+    {
+      std::ofstream out(staging, std::ios::binary | std::ios::trunc);
+      out.write(content.data(), static_cast<std::streamsize>(content.size()));
+      out.flush();
+      if (!out) {
+        DiscardStaged(staging);
+        return ErrnoError("write", staging);
+      }
+    }
+    auto st = SyncPath(staging, false);
+    if (!st.ok()) {
+      DiscardStaged(staging);
+      return st;
+    }
+    const std::string target = Full(rel);
+    // link(2) fails with EEXIST instead of replacing: of two writers, exactly one wins.
+    const int rc = ::link(staging.c_str(), target.c_str());
+    const int err = errno;
+    DiscardStaged(staging);
+    if (rc != 0) {
+      if (err == EEXIST) return false;
+      errno = err;
+      return ErrnoError("create", target);
+    }
+    ARROW_RETURN_NOT_OK(SyncPath(fsys::path(target).parent_path().string(), true));
+    return true;
+  }
+
   arrow::Status Update(const std::string& rel, const Mutator& mutate) override {
     std::string target = Full(rel);
     std::error_code ec;

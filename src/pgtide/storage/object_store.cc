@@ -35,6 +35,38 @@ std::string ObjectStore::Full(const std::string& rel) const {
   return root_.empty() ? rel : root_ + "/" + rel;
 }
 
+std::string ObjectStore::Uri(const std::string& rel) const {
+  return (is_s3_ ? "s3://" : "") + Full(rel);
+}
+
+std::optional<std::string> ObjectStore::RelOf(const std::string& uri) const {
+  std::string path = uri;
+  if (is_s3_) {
+    if (path.rfind("s3://", 0) != 0 && path.rfind("s3a://", 0) != 0) return std::nullopt;
+    path = path.substr(path.find("://") + 3);
+  } else if (path.rfind("file:", 0) == 0) {
+    path = path.substr(5);
+    // file:///abs and file:/abs
+    while (path.size() > 1 && path[0] == '/' && path[1] == '/') path = path.substr(1);
+  }
+  const std::string root = Full("");
+  if (path.size() <= root.size() + 1 || path.compare(0, root.size(), root) != 0 ||
+      path[root.size()] != '/')
+    return std::nullopt;
+  return path.substr(root.size() + 1);
+}
+
+arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> ObjectStore::OpenForRead(
+    const std::string& rel) {
+  ARROW_RETURN_NOT_OK(CheckReachable());
+  auto in = fs_->OpenInputFile(Full(rel));
+  if (!in.ok()) {
+    NoteFailure(in.status());
+    return StorageError(in.status(), "read " + Describe(rel) + Via(in.status()));
+  }
+  return *in;
+}
+
 std::string ObjectStore::Describe(const std::string& rel) const {
   return rel.empty() ? location_ : location_ + "/" + rel;
 }

@@ -76,6 +76,20 @@ class ObjectStore {
   /// Writes a small file so it appears whole (a log, a summary, a sidecar).
   virtual arrow::Status WriteSmall(const std::string& rel,
                                    const std::string& content) = 0;
+  /// Writes a small file only if `rel` does not exist, atomically: false (and nothing
+  /// written) when it already exists, because another writer created it first. Local:
+  /// link(2) of a staged copy, which never replaces a name; S3: PUT with
+  /// `If-None-Match: *`. This is what makes an Iceberg metadata version unique.
+  virtual arrow::Result<bool> CreateIfAbsent(const std::string& rel,
+                                             const std::string& content) = 0;
+  /// Opens a file for random access (a Parquet footer, say).
+  arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenForRead(
+      const std::string& rel);
+
+  /// `rel` as other engines name it: an absolute path, or s3://bucket/key.
+  std::string Uri(const std::string& rel) const;
+  /// The path relative to the root of a URI that Uri made; nullopt for one outside it.
+  std::optional<std::string> RelOf(const std::string& uri) const;
 
   /// Read-modify-write of a small file that several runs may update at once: `mutate`
   /// gets the current content (nullopt when absent) and returns the new one. Local stores

@@ -3,10 +3,16 @@
 #include <arrow/status.h>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pgtide/storage/object_store.h"
+
+namespace parquet {
+class FileMetaData;
+}
 
 namespace pgtide::storage {
 
@@ -22,6 +28,10 @@ struct WrittenFile {
 struct StagedFile {
   std::string staging_path;
   WrittenFile file;
+  /// The file's Parquet footer (row groups, column statistics), for its manifest entry.
+  std::shared_ptr<parquet::FileMetaData> footer;
+  /// Its partition as sink::DatePartitioning keys it; nullopt when not partitioned.
+  std::optional<int64_t> partition_key;
   bool in_place() const { return staging_path.empty(); }
 };
 

@@ -186,6 +186,17 @@ class S3Store : public ObjectStore {
     return st.ok() ? st : StorageError(st, "write " + Describe(rel) + Via(st));
   }
 
+  arrow::Result<bool> CreateIfAbsent(const std::string& rel,
+                                     const std::string& content) override {
+    ARROW_RETURN_NOT_OK(CheckReachable());
+    ConditionalPutClient client(options_, bucket_, max_attempts_);
+    std::string key = prefix_.empty() ? rel : prefix_ + "/" + rel;
+    auto put = client.Put(key, content, /*if_match_etag=*/"");
+    if (!put.ok()) NoteFailure(put.status());
+    ARROW_ASSIGN_OR_RAISE(auto outcome, std::move(put));
+    return outcome == ConditionalPutClient::Outcome::kDone;
+  }
+
   arrow::Status Update(const std::string& rel, const Mutator& mutate) override {
     ARROW_RETURN_NOT_OK(CheckReachable());
     ConditionalPutClient client(options_, bucket_, max_attempts_);

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+
+#include "pgtide/lake/table_pointer.h"
+#include "pgtide/storage/object_store.h"
+
+namespace pgtide::lake {
+
+/// The pointer kept in the lake itself, as Iceberg's Hadoop tables keep it:
+/// metadata/v<N>.metadata.json files numbered from 1, and version-hint.text naming the
+/// newest. A commit creates v<N+1> only if absent (ObjectStore::CreateIfAbsent), so of
+/// two writers on the same base exactly one wins; the hint is written afterwards and may
+/// lag, so Load probes past it.
+class LakePointer : public TablePointer {
+ public:
+  explicit LakePointer(std::shared_ptr<storage::ObjectStore> store)
+      : store_(std::move(store)) {}
+  arrow::Result<std::optional<PointerState>> Load(const TableIdent& table) override;
+  arrow::Result<SwapOutcome> Swap(const TableIdent& table,
+                                  const std::optional<PointerState>& base,
+                                  const iceberg::TableMetadata& next) override;
+  std::string Describe() const override;
+
+ private:
+  std::shared_ptr<storage::ObjectStore> store_;
+};
+
+}  // namespace pgtide::lake
