@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -105,6 +106,14 @@ def snapshots(metadata_json_path) -> list[dict]:
 # --------------------------------------------------------------------------- worker
 
 
+def _worker_env() -> dict[str, str]:
+    # TZ=UTC: Spark and DuckDB render nothing in a local zone; the rest of the test
+    # environment (PG*, AWS_*) is not the readers' business.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "JAVA_HOME") if k in os.environ}
+    env["TZ"] = "UTC"
+    return env
+
+
 class _Worker:
     """The readers-venv process; one per test session, requests serialised by a lock."""
 
@@ -120,7 +129,7 @@ class _Worker:
                                     f"{INSTALL_HINT}")
         self._proc = subprocess.Popen([str(READERS_PYTHON), str(WORKER)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self._log, text=True,
-                                      env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+                                      env=_worker_env())
         atexit.register(self.close)
         return self._proc
 
