@@ -71,7 +71,13 @@ def read_spark(warehouse: str, ns: str, table: str) -> pa.Table:
     spark = _spark_session()
     catalog = _catalog_for(spark, warehouse)
     df = spark.table(f"{catalog}.{_quote(ns)}.{_quote(table)}")
-    return df.toArrow()  # Spark 4: dates and timestamps stay integers, whatever their year
+    try:
+        return df.toArrow()  # Spark 4: dates and timestamps stay integers, whatever their year
+    except pa.ArrowInvalid:
+        # toArrow's final cast to Spark's schema rejects a NULL struct whose fields are
+        # required (pgtide's interval struct): Arrow holds nulls under a null parent there.
+        # The batches themselves are right; take them uncast.
+        return pa.Table.from_batches(df._collect_as_arrow())
 
 
 def _duckdb_extension(package: str, name: str) -> str:

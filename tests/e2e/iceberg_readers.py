@@ -51,6 +51,8 @@ def resolve_metadata(path) -> pathlib.Path:
     if p.is_file():
         return p
     meta = p / "metadata" if (p / "metadata").is_dir() else p
+    if not (meta / "version-hint.text").is_file():
+        raise FileNotFoundError(f"no Iceberg table at {p}: {meta}/version-hint.text is missing")
     hint = (meta / "version-hint.text").read_text().strip()
     # The Hadoop catalog writes the version number; some writers write the file name.
     name = f"v{hint}.metadata.json" if hint.isdigit() else hint

@@ -135,6 +135,8 @@ def all_types_lake(pg_db, tmp_path):
     db.execute(FIXTURE.read_text())
     db.execute("""
         CREATE TABLE all_types_cdc (LIKE all_types INCLUDING ALL);
+        -- LIKE drops the declared dimensions (attndims), which pgtide exports by.
+        ALTER TABLE all_types_cdc ALTER COLUMN c_int_2d TYPE int[][];
         ALTER TABLE all_types_cdc ADD COLUMN updated_at timestamptz;
         INSERT INTO all_types_cdc
           SELECT *, timestamptz '2024-03-09 22:00:00+00' + make_interval(hours => id)
