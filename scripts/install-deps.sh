@@ -3,6 +3,7 @@
 # Idempotent: each step is skipped when its result is already present.
 #   scripts/install-deps.sh           build + test dependencies
 #   scripts/install-deps.sh --spark   also pyspark (the third reader of the type-fidelity tests)
+#                                     and the Iceberg readers (scripts/install-iceberg-readers.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,11 +31,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 want=("pyarrow==$PYARROW_VERSION" "pytest>=8" "duckdb>=1.1" "psycopg[binary]>=3.2"
-      "moto[server]>=5.1.5" "boto3>=1.35")
+      "moto[server]>=5.1.5" "boto3>=1.35"
+      "pyiceberg[sql-sqlite]>=0.10" "fastavro>=1.9")  # Iceberg metadata in unit tests and e2e
 [ "${1:-}" = "--spark" ] && want+=("pyspark>=3.5")
 stamp="$VENV/.pgtide-deps-$(printf '%s\n' "${want[@]}" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "${want[@]}"
   touch "$stamp"
 fi
+[ "${1:-}" = "--spark" ] && scripts/install-iceberg-readers.sh
 echo "install-deps: ok"

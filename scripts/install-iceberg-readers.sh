@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the independent Iceberg readers the e2e tests compare pgtide's tables with:
+#   .deps/iceberg/iceberg-spark-runtime-*.jar   Spark's Iceberg runtime, checked against its .sha1
+#   .deps/iceberg-readers/                      a venv with the pyspark that jar is built for,
+#                                               pyiceberg, fastavro and DuckDB with its iceberg extension
+# A separate venv because the runtime jar is built for one Spark minor (4.1) and the main venv
+# follows the newest pyspark. Idempotent: each step is skipped when its result is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The newest Iceberg runtime on Maven Central is built for Spark 4.1 (none for 4.2/4.3 yet);
+# Spark 4.x runs on the machine's Java 17.
+ICEBERG_VERSION=1.12.0
+SPARK_MINOR=4.1
+PYSPARK_VERSION=4.1.4
+# The newest DuckDB whose iceberg/avro extensions are published as PyPI wheels (offline install).
+DUCKDB_VERSION=1.5.5
+PYARROW_VERSION=26.0.1
+
+JAR_DIR=$PWD/.deps/iceberg
+VENV=$PWD/.deps/iceberg-readers
+artifact=iceberg-spark-runtime-${SPARK_MINOR}_2.13
+jar=$JAR_DIR/$artifact-$ICEBERG_VERSION.jar
+url=https://repo1.maven.org/maven2/org/apache/iceberg/$artifact/$ICEBERG_VERSION/$artifact-$ICEBERG_VERSION.jar
+
+mkdir -p "$JAR_DIR"
+if [ ! -f "$jar" ]; then
+  echo "install-iceberg-readers: downloading $artifact $ICEBERG_VERSION"
+  curl -fsSL --retry 3 -o "$jar.part" "$url"
+  want_sha1=$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)
+  got_sha1=$(sha1sum "$jar.part" | cut -c1-40)
+  if [ "$want_sha1" != "$got_sha1" ]; then
+    echo "install-iceberg-readers: checksum mismatch for $jar (want $want_sha1, got $got_sha1)" >&2
+    rm -f "$jar.part"
+    exit 1
+  fi
+  mv "$jar.part" "$jar"
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "install-iceberg-readers: creating $VENV"
+  python3 -m venv "$VENV"
+fi
+want=("pyspark==$PYSPARK_VERSION" "pyarrow==$PYARROW_VERSION" "pyiceberg[sql-sqlite]>=0.10"
+      "fastavro>=1.9" "pytest>=8" "duckdb==$DUCKDB_VERSION"
+      "duckdb-extension-iceberg==$DUCKDB_VERSION" "duckdb-extension-avro==$DUCKDB_VERSION")
+stamp="$VENV/.pgtide-deps-$(printf '%s\n' "${want[@]}" | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${want[@]}"
+  touch "$stamp"
+fi
+echo "install-iceberg-readers: ok ($jar)"
