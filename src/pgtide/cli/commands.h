@@ -1,6 +1,9 @@
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include "pgtide/cli/options.h"
+#include "pgtide/storage/object_store.h"
 
 namespace pgtide::cli {
 
@@ -8,5 +11,16 @@ namespace pgtide::cli {
 int RunCommand(CliValues* values);
 /// `pgtide plan`: prints what a run would do; writes nothing.
 int PlanCommand(CliValues* values);
+
+/// `pgtide history`'s options.
+struct HistoryValues {
+  std::string output;
+  std::string table;
+  bool json = false;
+  storage::S3Settings s3;
+};
+void AddHistoryOptions(CLI::App* cmd, HistoryValues* values);
+/// `pgtide history`: each table's snapshots with their marks, rows and run ids.
+int HistoryCommand(const HistoryValues& values);
 
 }  // namespace pgtide::cli

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
   plan->add_flag("--json", plan_values.scale.json,
                  "Print the units of work (source, table, ranges, estimated rows and "
                  "bytes, shard) as JSON, for an orchestrator to fan out");
+  pgtide::cli::HistoryValues history_values;
+  auto* history = app.add_subcommand(
+      "history",
+      "List each table's Iceberg snapshots with their marks, rows and run ids");
+  pgtide::cli::AddHistoryOptions(history, &history_values);
   auto split = pgtide::cli::SplitGlueArguments(argc, argv);
   std::vector<const char*> kept;
   for (const auto& a : split.kept) kept.push_back(a.c_str());
@@ -63,8 +68,13 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   try {
-    rc = run->parsed() ? pgtide::cli::RunCommand(&run_values)
-                       : pgtide::cli::PlanCommand(&plan_values);
+    if (run->parsed()) {
+      rc = pgtide::cli::RunCommand(&run_values);
+    } else if (history->parsed()) {
+      rc = pgtide::cli::HistoryCommand(history_values);
+    } else {
+      rc = pgtide::cli::PlanCommand(&plan_values);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pgtide: internal error: %s\n",
                  pgtide::SanitizeLogMessage(e.what()).c_str());
