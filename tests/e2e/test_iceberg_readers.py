@@ -166,7 +166,7 @@ def _check_all_types(db, lake, reader: str, cdc_run: bool) -> None:
     history = read_with(reader, lake, "public", "all_types_cdc")
     expected = pg_expected(db.uri, "all_types_cdc", CURSOR_COLUMNS)
     newest = newest_versions(history, "id", "updated_at")
-    compare(newest, expected, f"{reader} all_types_cdc")
+    compare(newest, expected, f"{reader} all_types_cdc", CURSOR_COLUMNS)
     # Every version once: each row's, plus the old version of id 1 that the cdc run updated
     # (ids 101 and 102 are new rows).
     assert history.num_rows == len(expected["id"]) + (1 if cdc_run else 0), (
@@ -195,8 +195,10 @@ def test_all_types_tables_shape_and_snapshots(all_types_lake):
         assert_snapshots(lake, "public", t, ["full"], cursor)
     _change_all_types(db)
     run_pgtide("run", "--source", db.uri, "--output", lake, "--no-progress", timeout=300)
-    # No cursor: a cdc run reloads it in full; with a cursor it appends.
-    assert_snapshots(lake, "public", "all_types", ["full", "full"], None)
+    # No cursor: a cdc run reloads it in full, and the snapshots before a full load are
+    # expired with the files it replaced (README "What pgtide deletes"); with a cursor
+    # it appends.
+    assert_snapshots(lake, "public", "all_types", ["full"], None)
     assert_snapshots(lake, "public", "all_types_cdc", ["full", "cdc"], "updated_at")
     for t, cursor in (("all_types", None), ("all_types_cdc", "updated_at")):
         assert_table_shape(lake, "public", t, [c.name for c in pg_columns(db, "public", t)],
@@ -234,6 +236,10 @@ def tricky_lake(pg_db, tmp_path):
 
 def _check_tricky(db, lake, reader: str, history: bool) -> None:
     for schema, table, pk in TRICKY:
+        if reader == "duckdb" and '"' in table:
+            # DuckDB's iceberg_scan parses its path argument as a qualified name and
+            # rejects a '"' in it (duckdb-iceberg 1.5.5); the other readers cover it.
+            continue
         got = read_with(reader, lake, schema, table)
         cols = [c.name for c in pg_columns(db, schema, table)]
         assert got.column_names == cols, f"{reader} {schema}.{table}: {got.column_names}"

@@ -54,10 +54,10 @@ arrow::Result<std::vector<TablePlan>> PlanFromLake(
     lake::TablePointer* pointer, const state::StateFile& csv,
     const std::vector<source::TableInfo>& tables, const RunOptions& options,
     const std::vector<source::TableName>* every_table, const std::string* only) {
-  std::vector<lake::TableIdent> idents;
+  std::vector<std::pair<std::string, lake::TableIdent>> idents;
   for (const auto& t : tables) {
     if (!only || t.qualified_name() == *only)
-      idents.push_back({t.schema, t.name, TableDirOf(t)});
+      idents.push_back({t.qualified_name(), {t.schema, t.name, TableDirOf(t)}});
   }
   ARROW_ASSIGN_OR_RAISE(auto view, lake::LoadLakeState(pointer, csv, idents));
   ARROW_ASSIGN_OR_RAISE(auto plans, PlanTables(tables, view.state, options, every_table));

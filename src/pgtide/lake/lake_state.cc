@@ -4,18 +4,18 @@
 
 namespace pgtide::lake {
 
-arrow::Result<LakeStateView> LoadLakeState(TablePointer* pointer,
-                                           const state::StateFile& csv,
-                                           const std::vector<TableIdent>& tables) {
+arrow::Result<LakeStateView> LoadLakeState(
+    TablePointer* pointer, const state::StateFile& csv,
+    const std::vector<std::pair<std::string, TableIdent>>& tables) {
   LakeStateView view;
   view.state = csv;
-  for (const auto& t : tables) {
+  for (const auto& [name, t] : tables) {
     ARROW_ASSIGN_OR_RAISE(auto current, pointer->Load(t));
     if (current) {
-      ARROW_ASSIGN_OR_RAISE(auto line, StateOfTable(t.ToString(), current->metadata));
+      ARROW_ASSIGN_OR_RAISE(auto line, StateOfTable(name, current->metadata));
       if (line) view.state.Upsert(*line);
     }
-    view.pointers[t.ToString()] = std::move(current);
+    view.pointers[name] = std::move(current);
   }
   return view;
 }

@@ -21,8 +21,10 @@ struct LakeStateView {
   std::map<std::string, std::optional<PointerState>> pointers;
 };
 
-arrow::Result<LakeStateView> LoadLakeState(TablePointer* pointer,
-                                           const state::StateFile& csv,
-                                           const std::vector<TableIdent>& tables);
+/// `tables`: each table's schema.table name as the state file spells it (quoted where
+/// needed), with its ident.
+arrow::Result<LakeStateView> LoadLakeState(
+    TablePointer* pointer, const state::StateFile& csv,
+    const std::vector<std::pair<std::string, TableIdent>>& tables);
 
 }  // namespace pgtide::lake
