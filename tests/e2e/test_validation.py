@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import pathlib
 
 import pytest
 
@@ -17,6 +18,13 @@ from test_errors import EXIT_STATE, EXIT_USAGE, assert_failed_cleanly, data_and_
 
 def state_path(lake):
     return lake / "_pgtide" / "max_timestamps.csv"
+
+
+def forget_iceberg(lake):
+    """Makes the lake one written before it had Iceberg metadata (by the Glue job or an
+    older pgtide): only then does max_timestamps.csv govern the marks."""
+    import shutil
+    shutil.rmtree(pathlib.Path(lake) / "_iceberg")
 
 
 def edit_state(lake, table, **fields):
@@ -182,6 +190,7 @@ def test_option_values_checked_before_any_table(loaded, args, patterns):
 @pytest.mark.parametrize("field", ["max_updated_at", "resume_from"])
 def test_unparsable_mark_is_a_state_error(loaded, field):
     db, lake = loaded
+    forget_iceberg(lake)
     edit_state(lake, "public.t", **{field: "yesterday-ish"})
     fails_before_loading(db, lake, EXIT_STATE, [], [
         rf'table public.t: the stored {field} "yesterday-ish" is not a valid timestamptz',
@@ -197,6 +206,7 @@ def test_resume_point_in_the_future_is_warned_and_kept(loaded):
     db, lake = loaded
     future = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).strftime(
         "%Y-%m-%d %H:%M:%S+00")
+    forget_iceberg(lake)
     edit_state(lake, "public.t", resume_from=future, boundary="")
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).strftime(
         "%Y-%m-%d %H:%M:%S+00")
@@ -251,8 +261,9 @@ def test_tables_whose_names_collide_keep_separate_marks(pg_db, tmp_path):
     assert re.search(r'a\."b\.c"\s+cdc', r.stdout), r.stdout
     assert_lake_history(db, lake, "a.b", "c", "id")
     assert_lake_equals_pg(db, lake, "a", "b.c", "id")
-    # The original job's ambiguous form is not used for either table: both reload in full
-    # and get lines of their own.
+    # In a lake of the original job (no Iceberg metadata yet), its ambiguous form is not
+    # used for either table: both reload in full and get lines of their own.
+    forget_iceberg(lake)
     state_path(lake).write_text("table_name,max_updated_at\na.b.c,2999-01-01 00:00:00+00\n")
     r = run_pgtide("run", *args)
     assert r.stderr.count("could belong to more than one table") == 2, r.stderr

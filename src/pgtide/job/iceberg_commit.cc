@@ -23,6 +23,20 @@ std::optional<int64_t> SnapshotOf(const std::optional<lake::PointerState>& p) {
   return p ? p->metadata.current_snapshot_id : std::nullopt;
 }
 
+// Whether every snapshot committed after `base` is a compaction ("replace": the same
+// rows, the same mark), on top of which this load may still go.
+bool OnlyCompactedSince(const std::optional<lake::PointerState>& current,
+                        std::optional<int64_t> base) {
+  if (!current) return !base;
+  const auto& m = current->metadata;
+  for (const iceberg::Snapshot* s = m.current_snapshot(); s;
+       s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr) {
+    if (base && s->snapshot_id == *base) return true;
+    if (s->operation() != "replace") return false;
+  }
+  return !base;
+}
+
 std::string SnapshotText(std::optional<int64_t> id) {
   return id ? std::to_string(*id) : "none";
 }
@@ -124,7 +138,7 @@ arrow::Status IcebergCommit::CommitTable(TableChange& change) {
     // Lost the compare-and-swap: someone else wrote the table's metadata.
     for (const auto& f : next->written) ARROW_UNUSED(output_->DeleteFile(f));
     ARROW_ASSIGN_OR_RAISE(current, pointer_->Load(ident));
-    if (SnapshotOf(current) != base_snapshot) {
+    if (SnapshotOf(current) != base_snapshot && !OnlyCompactedSince(current, base_snapshot)) {
       discard({});
       return Error(
           ErrorClass::kCommitConflict,
@@ -134,7 +148,7 @@ arrow::Status IcebergCommit::CommitTable(TableChange& change) {
                       name, SnapshotText(base_snapshot),
                       SnapshotText(SnapshotOf(current)), change.files.size()));
     }
-    // Same snapshot, new metadata (a maintenance commit): build again on top of it.
+    // Same rows and mark, new metadata (a maintenance commit): build again on top of it.
   }
   discard({});
   return Error(

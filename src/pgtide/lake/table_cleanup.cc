@@ -16,11 +16,12 @@ namespace {
 
 constexpr int kMaxSwapAttempts = 10;
 
-// The newest overwrite down the current snapshot's parent chain.
+// The newest overwrite (a full load) or replace (a compaction) down the current
+// snapshot's parent chain: the snapshots before it read files it replaced.
 const iceberg::Snapshot* LastOverwrite(const iceberg::TableMetadata& m) {
   for (const iceberg::Snapshot* s = m.current_snapshot(); s;
        s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr) {
-    if (s->operation() == "overwrite") return s;
+    if (s->operation() == "overwrite" || s->operation() == "replace") return s;
   }
   return nullptr;
 }

@@ -17,11 +17,11 @@
 
 namespace pgtide::lake {
 
-/// Expires the snapshots older than the newest snapshot whose operation is "overwrite"
-/// (they only read files it replaced) in a metadata commit of its own, and deletes their
-/// manifest lists and the manifests no retained snapshot uses. Returns the pointer now
-/// current (`current` itself when nothing was expired). A lost compare-and-swap is
-/// retried from the new metadata.
+/// Expires the snapshots older than the newest snapshot whose operation is "overwrite" or
+/// "replace" (they only read files it replaced) in a metadata commit of its own, and
+/// deletes their manifest lists and the manifests no retained snapshot uses. Returns the
+/// pointer now current (`current` itself when nothing was expired). A lost
+/// compare-and-swap is retried from the new metadata.
 arrow::Result<std::optional<PointerState>> ExpireBeforeLastOverwrite(
     storage::ObjectStore* store, TablePointer* pointer, const TableIdent& table,
     std::optional<PointerState> current);
