@@ -22,5 +22,8 @@ struct HistoryValues {
 void AddHistoryOptions(CLI::App* cmd, HistoryValues* values);
 /// `pgtide history`: each table's snapshots with their marks, rows and run ids.
 int HistoryCommand(const HistoryValues& values);
+/// `pgtide maintain`: compacts the crowded partitions of the lake's tables (the same
+/// --output/--table/--s3-* options as history).
+int MaintainCommand(const HistoryValues& values, int compact_min_files);
 
 }  // namespace pgtide::cli

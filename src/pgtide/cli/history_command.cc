@@ -7,9 +7,11 @@
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
+#include "pgtide/job/maintenance.h"
 #include "pgtide/lake/lake_pointer.h"
 #include "pgtide/lake/lake_tables.h"
 #include "pgtide/lake/snapshot_state.h"
+#include "pgtide/sink/lake_names.h"
 
 namespace pgtide::cli {
 
@@ -87,6 +89,35 @@ int HistoryCommand(const HistoryValues& values) {
                   r["total_records"].get<std::string>().c_str(),
                   r["mark"].get<std::string>().c_str(),
                   r["current"].get<bool>() ? "  (current)" : "");
+    }
+    return arrow::Status::OK();
+  }();
+  if (!st.ok()) {
+    LogError("{}", st.message());
+    return static_cast<int>(ExitCodeOf(st));
+  }
+  return 0;
+}
+
+int MaintainCommand(const HistoryValues& values, int compact_min_files) {
+  auto st = [&]() -> arrow::Status {
+    ARROW_ASSIGN_OR_RAISE(auto store,
+                          storage::ObjectStore::Open(values.output, values.s3));
+    lake::LakePointer pointer(store);
+    ARROW_ASSIGN_OR_RAISE(auto tables, lake::TablesInLake(store.get()));
+    std::vector<lake::TableIdent> chosen;
+    for (const auto& t : tables) {
+      if (values.table.empty() || t.ns + "." + t.name == values.table ||
+          t.table_dir == values.table)
+        chosen.push_back(t);
+    }
+    job::MaintenanceOptions m;
+    m.compact_min_files = compact_min_files;
+    m.run_id = sink::NewRunId();
+    const int failed = job::MaintainTables(store.get(), &pointer, chosen, m);
+    if (failed > 0) {
+      return Error(ExitCode::kTablesFailed,
+                   fmt::format("maintenance failed for {} table(s)", failed));
     }
     return arrow::Status::OK();
   }();

@@ -56,6 +56,16 @@ int main(int argc, char** argv) {
       "history",
       "List each table's Iceberg snapshots with their marks, rows and run ids");
   pgtide::cli::AddHistoryOptions(history, &history_values);
+  pgtide::cli::HistoryValues maintain_values;
+  int compact_min_files = 8;
+  auto* maintain = app.add_subcommand(
+      "maintain", "Compact crowded partitions of the lake's tables (Iceberg replace)");
+  pgtide::cli::AddHistoryOptions(maintain, &maintain_values);
+  maintain
+      ->add_option("--compact-min-files", compact_min_files,
+                   "Compact a partition once it holds this many data files")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
   auto split = pgtide::cli::SplitGlueArguments(argc, argv);
   std::vector<const char*> kept;
   for (const auto& a : split.kept) kept.push_back(a.c_str());
@@ -70,6 +80,8 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed()) {
       rc = pgtide::cli::RunCommand(&run_values);
+    } else if (maintain->parsed()) {
+      rc = pgtide::cli::MaintainCommand(maintain_values, compact_min_files);
     } else if (history->parsed()) {
       rc = pgtide::cli::HistoryCommand(history_values);
     } else {

@@ -149,6 +149,18 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "How long to wait for a table that another pgtide run is loading into "
                   "the same output before skipping it (0: skip at once)")
       ->capture_default_str();
+  // Maintenance at the end of the run (README "Maintenance").
+  cmd->add_flag("--no-maintenance{false}", r.maintenance,
+                "Do not compact crowded partitions at the end of the run");
+  cmd->add_option("--compact-min-files", r.compact_min_files,
+                  "Compact a partition once it holds this many data files")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--maintain-budget", r.maintain_budget_s,
+                  "Seconds the end-of-run maintenance may spend (no table is started "
+                  "after it)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   // --- Validation before loading (issue 12, items 5 and 6) ---

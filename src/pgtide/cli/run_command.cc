@@ -11,6 +11,8 @@
 #include "pgtide/common/secrets.h"
 #include "pgtide/common/time_format.h"
 #include "pgtide/job/iceberg_commit.h"
+#include "pgtide/job/iceberg_plan.h"
+#include "pgtide/job/maintenance.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
 #include "pgtide/job/table_claim.h"
@@ -78,6 +80,19 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
     *results = job::RunTables(&ctx, plans, &run_progress, std::move(pre.conn));
   }
   if (holder) (void)holder->Exec("COMMIT");
+  // Compaction of the tables this run committed, bounded by --maintain-budget.
+  if (opts.maintenance && !StopRequested()) {
+    std::vector<lake::TableIdent> committed;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if ((*results)[i].status == job::TableStatus::kOk)
+        committed.push_back(job::IcebergIdentOf(plans[i]));
+    }
+    job::MaintenanceOptions m;
+    m.compact_min_files = opts.compact_min_files;
+    m.budget_s = opts.maintain_budget_s;
+    m.run_id = info->run_id;
+    job::MaintainTables(pre.output.get(), pre.pointer.get(), committed, m);
+  }
   for (size_t i = 0; i < plans.size(); ++i) {
     job::TableResult& r = (*results)[i];
     if (r.status != job::TableStatus::kPending) continue;

@@ -69,9 +69,12 @@ int64_t NewSnapshotId(const TableMetadata& metadata) {
 }
 
 arrow::Result<TableMetadata> WithSnapshot(TableMetadata m, SnapshotUpdate update) {
-  if (update.operation != "append" && update.operation != "overwrite") {
+  if (update.operation != "append" && update.operation != "overwrite" &&
+      update.operation != "replace") {
     return arrow::Status::Invalid(
-        "snapshot operation must be append or overwrite, not \"", update.operation, "\"");
+        "snapshot operation must be append, overwrite or replace, "
+        "not \"",
+        update.operation, "\"");
   }
   if (m.FindSnapshot(update.snapshot_id) != nullptr) {
     return arrow::Status::Invalid("snapshot id ", update.snapshot_id, " already exists");

@@ -37,7 +37,7 @@ int64_t NewSnapshotId(const TableMetadata& metadata);
 /// What a commit adds.
 struct SnapshotUpdate {
   int64_t snapshot_id = 0;
-  /// "append" or "overwrite".
+  /// "append", "overwrite" or "replace" (a compaction).
   std::string operation = "append";
   std::string manifest_list;
   int64_t timestamp_ms = 0;

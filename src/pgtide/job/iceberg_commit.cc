@@ -138,7 +138,8 @@ arrow::Status IcebergCommit::CommitTable(TableChange& change) {
     // Lost the compare-and-swap: someone else wrote the table's metadata.
     for (const auto& f : next->written) ARROW_UNUSED(output_->DeleteFile(f));
     ARROW_ASSIGN_OR_RAISE(current, pointer_->Load(ident));
-    if (SnapshotOf(current) != base_snapshot && !OnlyCompactedSince(current, base_snapshot)) {
+    if (SnapshotOf(current) != base_snapshot &&
+        !OnlyCompactedSince(current, base_snapshot)) {
       discard({});
       return Error(
           ErrorClass::kCommitConflict,

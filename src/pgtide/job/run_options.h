@@ -61,6 +61,13 @@ struct RunOptions {
   int64_t horizon_wait_ms = 5 * 60 * 1000;
   /// How long a table waits for another run's lock on it before it is skipped.
   int64_t lock_wait_ms = 0;
+  // Maintenance at the end of a run (README "Maintenance"):
+  /// Compact the committed tables' crowded partitions after the last commit.
+  bool maintenance = true;
+  /// A partition is compacted once it has this many files.
+  int compact_min_files = 16;
+  /// The end-of-run maintenance stops starting tables after this long.
+  double maintain_budget_s = 30;
   // Scale-out (README "Scaling out"):
   /// Every table of the run read in one snapshot exported by a holding connection.
   bool consistent = false;
