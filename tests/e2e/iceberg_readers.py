@@ -70,6 +70,14 @@ def _iceberg_field_types(metadata_json: pathlib.Path) -> dict[str, object]:
     return {f["name"]: f["type"] for f in schema["fields"]}
 
 
+def current_schema_fields(table_dir_or_metadata) -> list[dict]:
+    """The current schema's top-level fields ({"id", "name", "type", ...}) as the metadata
+    JSON holds them."""
+    meta = json.loads(resolve_metadata(table_dir_or_metadata).read_text())
+    sid = meta.get("current-schema-id", 0)
+    return next(s for s in meta["schemas"] if s.get("schema-id", 0) == sid)["fields"]
+
+
 # --------------------------------------------------------------------------- pyiceberg
 
 
