@@ -270,32 +270,80 @@ def test_concurrent_writers_lose_and_double_nothing(pg_db, tmp_path):
 # --------------------------------------------------------------------------- crashes
 
 
+class IcebergPoller:
+    """Reads the events table through Iceberg (pyiceberg) over and over while runs are
+    killed: every read must be one committed snapshot, whole — no row version twice, as many
+    rows as the snapshot's summary says — never a mix with a dead run's files."""
+
+    def __init__(self, lake):
+        import iceberg_readers as ir
+        self.ir, self.lake = ir, lake
+        self.reads, self.errors, self.bad = 0, 0, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        from pyiceberg.table import StaticTable
+        while not self.stop.is_set():
+            try:
+                md = self.ir.resolve_metadata(self.ir.iceberg_table_dir(self.lake, "public",
+                                                                          "events"))
+                t = StaticTable.from_metadata(str(md))
+                snap = t.current_snapshot()
+                rows = t.scan().to_arrow().select(["id", "updated_at"]).to_pylist()
+            except Exception:  # no table yet, or a snapshot expired under the read: retry
+                self.errors += 1
+                time.sleep(0.05)
+                continue
+            self.reads += 1
+            versions = [(r["id"], r["updated_at"]) for r in rows]
+            total = int(snap.summary["total-records"]) if snap else 0
+            if len(versions) != len(set(versions)) or len(versions) != total:
+                self.bad.append((snap.snapshot_id if snap else None, len(versions), total))
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=60)
+
+
 def test_runs_killed_at_random_moments_converge(pg_db, tmp_path):
-    """25 runs killed with SIGKILL at random moments (before, during and after writing
-    files, around the state write), each followed by changes and a normal run."""
+    """30 runs killed with SIGKILL at random moments (before, during and after writing
+    files, around the commit), each followed by changes and sometimes a normal run, while a
+    reader polls the table through Iceberg."""
     lake = tmp_path / "lake"
     create_events(pg_db, 30000)
     create_events(pg_db, 3000, table="other")
     rng = random.Random(11)
     committed = all_versions(pg_db)
-    for i in range(25):
-        got = pg_db.query("INSERT INTO events (payload) SELECT md5(random()::text) "
-                          "FROM generate_series(1, %s) RETURNING id, updated_at",
-                          (rng.randint(0, 3000),))
-        committed |= set(got)
-        p = start_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type",
-                         rng.choice(["cdc", "cdc", "full"]), "--no-progress")
-        time.sleep(rng.uniform(0, 0.6))
-        p.send_signal(signal.SIGKILL)
-        p.communicate()
-        if rng.random() < 0.5:
-            cdc(pg_db, lake)
-    cdc(pg_db, lake)
+    poller = IcebergPoller(lake)
+    try:
+        for i in range(30):
+            got = pg_db.query("INSERT INTO events (payload) SELECT md5(random()::text) "
+                              "FROM generate_series(1, %s) RETURNING id, updated_at",
+                              (rng.randint(0, 3000),))
+            committed |= set(got)
+            p = start_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type",
+                             rng.choice(["cdc", "cdc", "full"]), "--no-progress")
+            time.sleep(rng.uniform(0, 0.6))
+            p.send_signal(signal.SIGKILL)
+            p.communicate()
+            if rng.random() < 0.5:
+                cdc(pg_db, lake)
+        cdc(pg_db, lake)
+    finally:
+        poller.close()
+    assert poller.reads > 0 and not poller.bad, (poller.reads, poller.bad[:5])
     # No staging file of a killed run is visible to readers once the next run swept.
     leftovers = [f for d, _, fs in os.walk(lake) if "_pgtide" not in d for f in fs if ".tmp-" in f]
     assert not leftovers, leftovers
     assert_exactly_once(pg_db, lake, "events", committed, committed)
     assert sorted(lake_versions(lake, "other")) == sorted(all_versions(pg_db, "other"))
+    # Through Iceberg too: every version exactly once.
+    import iceberg_readers as ir
+    t = ir.read_pyiceberg_static(ir.iceberg_table_dir(lake, "public", "events"))
+    versions = [(r["id"], r["updated_at"]) for r in t.select(["id", "updated_at"]).to_pylist()]
+    assert len(versions) == len(set(versions)) and set(versions) == committed
 
 
 class FlakyProxy:

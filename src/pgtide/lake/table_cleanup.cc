@@ -7,6 +7,7 @@
 #include "pgtide/common/log.h"
 #include "pgtide/common/time_format.h"
 #include "pgtide/iceberg/metadata_update.h"
+#include "pgtide/lake/lake_paths.h"
 #include "pgtide/lake/table_files.h"
 #include "pgtide/sink/lake_names.h"
 
@@ -86,6 +87,17 @@ arrow::Result<int> DeleteUnreferencedDataFiles(
     if (!staging && (!ours || referenced.data_files.count(f))) continue;
     ARROW_RETURN_NOT_OK(store->DeleteFile(f));
     ++deleted;
+  }
+  // A metadata file's hidden staging copy that a killed run never linked into place.
+  ARROW_ASSIGN_OR_RAISE(auto metadata_files,
+                        store->ListFiles(MetadataDirRel(table.table_dir)));
+  for (const auto& f : metadata_files) {
+    const auto slash = f.find_last_of('/');
+    const std::string name = slash == std::string::npos ? f : f.substr(slash + 1);
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos) {
+      ARROW_RETURN_NOT_OK(store->DeleteFile(f));
+      ++deleted;
+    }
   }
   if (deleted > 0) {
     LogInfo("table {}: removed {} file(s) that no snapshot reads", table.ToString(),
