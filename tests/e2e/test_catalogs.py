@@ -191,3 +191,24 @@ def test_unknown_catalog_is_usage_error(pg_db, tmp_path):
     create_tables(pg_db, rows=1)
     r = load(pg_db, tmp_path / "lake", "hive://x", check=2)
     assert "unknown catalog" in r.stderr
+
+
+def test_catalog_register_existing_lake(pg_db, tmp_path):
+    """A lake made with the default pointer (version hints) is registered in a catalog
+    without rewriting data; runs then continue through the catalog."""
+    create_tables(pg_db)
+    out, cat = tmp_path / "lake", tmp_path / "catalog.db"
+    load(pg_db, out, "lake", load_type="full")
+    before = sorted(str(p) for p in out.rglob("*.parquet"))
+    r = run_pgtide("catalog", "register", "--catalog", f"sql:sqlite:///{cat}", "--output", out)
+    assert "2 table(s) registered" in r.stdout
+    assert sorted(str(p) for p in out.rglob("*.parquet")) == before, "data was rewritten"
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+    r = run_pgtide("catalog", "register", "--catalog", f"sql:sqlite:///{cat}", "--output", out)
+    assert "0 table(s) registered, 2 already registered" in r.stdout
+    for t in TABLES:
+        pg_db.execute(f"INSERT INTO {t} (payload) VALUES ('after')")
+    load(pg_db, out, f"sql:sqlite:///{cat}")
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+    r = run_pgtide("catalog", "register", "--output", out, check=2)
+    assert "--catalog" in r.stderr

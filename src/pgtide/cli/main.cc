@@ -51,6 +51,14 @@ int main(int argc, char** argv) {
   plan->add_flag("--json", plan_values.scale.json,
                  "Print the units of work (source, table, ranges, estimated rows and "
                  "bytes, shard) as JSON, for an orchestrator to fan out");
+  pgtide::cli::CliValues catalog_values;
+  auto* catalog_cmd = app.add_subcommand("catalog", "Work with the catalog (--catalog)");
+  catalog_cmd->require_subcommand(1);
+  auto* register_cmd = catalog_cmd->add_subcommand(
+      "register",
+      "Record every table that has lake metadata (_iceberg/<schema>/<table>/metadata) in "
+      "--catalog, without rewriting data");
+  pgtide::cli::AddRunOptions(register_cmd, &catalog_values);
   auto split = pgtide::cli::SplitGlueArguments(argc, argv);
   std::vector<const char*> kept;
   for (const auto& a : split.kept) kept.push_back(a.c_str());
@@ -63,8 +71,13 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   try {
-    rc = run->parsed() ? pgtide::cli::RunCommand(&run_values)
-                       : pgtide::cli::PlanCommand(&plan_values);
+    if (run->parsed()) {
+      rc = pgtide::cli::RunCommand(&run_values);
+    } else if (register_cmd->parsed()) {
+      rc = pgtide::cli::CatalogRegisterCommand(&catalog_values);
+    } else {
+      rc = pgtide::cli::PlanCommand(&plan_values);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pgtide: internal error: %s\n",
                  pgtide::SanitizeLogMessage(e.what()).c_str());
