@@ -212,3 +212,45 @@ def test_catalog_register_existing_lake(pg_db, tmp_path):
     assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
     r = run_pgtide("catalog", "register", "--output", out, check=2)
     assert "--catalog" in r.stderr
+
+
+def glue_catalog(endpoint: str):
+    from pyiceberg.catalog.glue import GlueCatalog
+    return GlueCatalog("glue", **{"glue.endpoint": endpoint, "glue.region": "us-east-1",
+                                  "glue.access-key-id": "testing",
+                                  "glue.secret-access-key": "testing"})
+
+
+def test_glue_catalog_on_moto_read_by_pyiceberg(pg_db, moto_server, tmp_path):
+    create_tables(pg_db)
+    # A schema name of its own: the moto server (and its Glue databases) is shared.
+    schema = pg_db.name[-6:] + "_glue"
+    pg_db.execute(f"CREATE SCHEMA {schema}")
+    pg_db.execute(f"CREATE TABLE {schema}.items AS SELECT * FROM public.orders")
+    out = tmp_path / "lake"
+    args = ("--catalog-endpoint", moto_server.endpoint, "--schema", schema, "--schema",
+            "public")
+    load(pg_db, out, "glue", *args, load_type="full")
+    pg_db.execute(f"INSERT INTO {schema}.items (id, payload, updated_at) "
+                  f"VALUES (100000, 'x', now())")
+    load(pg_db, out, "glue", *args)
+    catalog = glue_catalog(moto_server.endpoint)
+    assert_catalog_equals_pg(catalog, pg_db, [f"{schema}.items"])
+    t = catalog.load_table(f"{schema}.items")
+    assert len(t.metadata.snapshots) == 2
+    import boto3
+    glue = boto3.client("glue", endpoint_url=moto_server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    g = glue.get_table(DatabaseName=schema, Name="items")["Table"]
+    assert g["TableType"] == "EXTERNAL_TABLE"
+    assert g["Parameters"]["table_type"] == "ICEBERG"
+    assert g["Parameters"]["previous_metadata_location"] != g["Parameters"]["metadata_location"]
+
+
+def test_glue_unreachable_exit_code(pg_db, tmp_path):
+    create_tables(pg_db, rows=3)
+    out = tmp_path / "lake"
+    r = load(pg_db, out, "glue", "--catalog-endpoint", f"http://127.0.0.1:{closed_port()}",
+             "--catalog-timeout", "3", check=6)
+    assert "Glue" in r.stderr
+    assert not (out.exists() and list(out.rglob("*.parquet")))

@@ -5,6 +5,7 @@
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/secrets.h"
+#include "pgtide/lake/glue_catalog.h"
 #include "pgtide/lake/lake_pointer.h"
 #include "pgtide/lake/sql_catalog.h"
 
@@ -26,8 +27,12 @@ arrow::Result<std::unique_ptr<TablePointer>> OpenTablePointer(
     ARROW_ASSIGN_OR_RAISE(auto sql, SqlCatalog::Open(uri.substr(4), options, output));
     return std::unique_ptr<TablePointer>(std::move(sql));
   }
+  if (uri == "glue") {
+    ARROW_ASSIGN_OR_RAISE(auto glue, GlueCatalog::Open(options, output));
+    return std::unique_ptr<TablePointer>(std::move(glue));
+  }
   return Error(ErrorClass::kUsage,
-               fmt::format("--catalog {}: unknown catalog\nHINT: Use lake, "
+               fmt::format("--catalog {}: unknown catalog\nHINT: Use lake, glue, "
                            "sql:sqlite:///abs/path.db or sql:postgresql://...",
                            MaskDsn(uri)));
 }
