@@ -254,3 +254,21 @@ def test_glue_unreachable_exit_code(pg_db, tmp_path):
              "--catalog-timeout", "3", check=6)
     assert "Glue" in r.stderr
     assert not (out.exists() and list(out.rglob("*.parquet")))
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "glue"])
+def test_silent_catalog_is_bounded(pg_db, tmp_path, kind):
+    """A catalog that accepts the connection and never answers fails the run within the
+    --catalog-timeout, with exit 6, instead of hanging."""
+    import socket
+    create_tables(pg_db, rows=3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        args = (("--catalog-endpoint", f"http://127.0.0.1:{port}") if kind == "glue" else ())
+        uri = "glue" if kind == "glue" else f"sql:postgresql://u:pw@127.0.0.1:{port}/c"
+        start = time.monotonic()
+        r = load(pg_db, tmp_path / "lake", uri, *args, "--catalog-timeout", "2", check=6)
+        assert time.monotonic() - start < 30, "the catalog wait was not bounded"
+    assert "catalog" in r.stderr.lower() or "Glue" in r.stderr
