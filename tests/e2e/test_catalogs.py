@@ -175,6 +175,10 @@ def test_unreachable_catalog_exit_code(pg_db, tmp_path):
     bad = f"sql:postgresql://cat:{secret}@127.0.0.1:{closed_port()}/catalog"
     r = load(pg_db, out, bad, "--catalog-timeout", "3", check=6)
     assert secret not in r.stderr + r.stdout
+    logs = list((out / "_pgtide" / "logs").glob("*")) if out.exists() else []
+    assert logs, "no run log was written"
+    for log in logs:
+        assert secret not in log.read_text(), f"{log} holds the catalog password"
     assert "catalog" in r.stderr.lower()
     data = [p for p in out.rglob("*.parquet")] if out.exists() else []
     assert data == [], f"files written although the catalog is down: {data}"
