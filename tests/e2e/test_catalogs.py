@@ -93,6 +93,15 @@ def test_job_file_catalog_key(pg_db, tmp_path):
     run_pgtide("run", "--source", pg_db.uri, "--output", out, "--config", job)
     from pyiceberg.catalog.sql import SqlCatalog
     assert_catalog_equals_pg(SqlCatalog("warehouse", uri=f"sqlite:///{cat}"), pg_db)
+    # The flag (or PGTIDE_CATALOG) beats the job file, even when it says lake.
+    other = tmp_path / "other.db"
+    job.write_text(f"catalog: sql:sqlite:///{other}\n")
+    run_pgtide("run", "--source", pg_db.uri, "--output", tmp_path / "lake2", "--config", job,
+               "--catalog", "lake")
+    assert not other.exists()
+    run_pgtide("run", "--source", pg_db.uri, "--output", tmp_path / "lake3", "--config", job,
+               env={"PGTIDE_CATALOG": f"sql:sqlite:///{tmp_path}/env.db"})
+    assert not other.exists() and (tmp_path / "env.db").exists()
     job.write_text("catalogue: lake\n")
     r = run_pgtide("run", "--source", pg_db.uri, "--output", out, "--config", job, check=2)
     assert "catalogue" in r.stderr and "catalog" in r.stderr

@@ -58,11 +58,13 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
          "hints in the lake), sql:sqlite:///abs/path.db, sql:postgresql://... "
          "(the JdbcCatalog / pyiceberg SqlCatalog schema) [default: lake, or "
          "the job file's catalog]")
-      ->envname("PGTIDE_CATALOG");
+      ->envname("PGTIDE_CATALOG")
+      ->each([v](const std::string&) { v->catalog_given = true; });
   cmd->add_option("--catalog-name", r.catalog.name,
                   "The catalog's name (catalog_name of a SQL catalog) [default: pgtide, "
                   "or the job file's catalog_name]")
-      ->envname("PGTIDE_CATALOG_NAME");
+      ->envname("PGTIDE_CATALOG_NAME")
+      ->each([v](const std::string&) { v->catalog_name_given = true; });
   cmd->add_option("--catalog-endpoint", r.catalog.endpoint,
                   "Glue endpoint override [default: AWS_ENDPOINT_URL_GLUE, "
                   "AWS_ENDPOINT_URL, else AWS]");
@@ -315,8 +317,8 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   if (v->compression_level_set) r.writer.compression_level = v->compression_level;
   r.writer.memory_budget_bytes = v->memory_limit_mb << 20;
   if (!v->config_file.empty()) {
-    ARROW_RETURN_NOT_OK(LoadConfig(v->config_file, &r, r.catalog.uri != "lake",
-                                   r.catalog.name != "pgtide"));
+    ARROW_RETURN_NOT_OK(
+        LoadConfig(v->config_file, &r, v->catalog_given, v->catalog_name_given));
   }
   r.catalog.s3 = r.s3;
   ARROW_RETURN_NOT_OK(ResolveProgress(v));
