@@ -132,12 +132,30 @@ def test_postgresql_catalog_read_by_pyiceberg(pg_db, pg_cluster, tmp_path):
                 sql.Identifier(name)))
 
 
-def test_four_processes_one_sqlite_catalog(pg_db, tmp_path):
-    """Four runs at once on the same tables and one SQLite catalog while a writer inserts:
-    every committed row is in the lake exactly once and no commit is lost."""
+@pytest.fixture
+def catalog_database(pg_db, pg_cluster):
+    """A database of its own for a PostgreSQL-backed catalog, dropped afterwards."""
+    name = pg_db.name + "_cat"
+    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield pg_cluster.uri_for(name)
+    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_four_processes_one_catalog(pg_db, tmp_path, backend, request):
+    """Four runs at once on the same tables and one catalog while a writer inserts: every
+    committed row is in the lake exactly once and no commit is lost."""
+    from pyiceberg.catalog.sql import SqlCatalog
     create_tables(pg_db, rows=200)
-    out, cat = tmp_path / "lake", tmp_path / "catalog.db"
-    load(pg_db, out, f"sql:sqlite:///{cat}", load_type="full")
+    out = tmp_path / "lake"
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'catalog.db'}"
+    else:
+        uri = request.getfixturevalue("catalog_database")
+    load(pg_db, out, f"sql:{uri}", load_type="full")
     stop = threading.Event()
 
     def writer():
@@ -152,7 +170,7 @@ def test_four_processes_one_sqlite_catalog(pg_db, tmp_path):
     try:
         for _ in range(3):
             procs = [start_pgtide("run", "--source", pg_db.uri, "--output", out, "--catalog",
-                                  f"sql:sqlite:///{cat}", "--load-type", "cdc",
+                                  f"sql:{uri}", "--load-type", "cdc",
                                   "--lock-wait", "60s", "--jobs", "2") for _ in range(4)]
             for p in procs:
                 so, se = p.communicate(timeout=240)
@@ -162,8 +180,8 @@ def test_four_processes_one_sqlite_catalog(pg_db, tmp_path):
     finally:
         stop.set()
         w.join()
-    load(pg_db, out, f"sql:sqlite:///{cat}")
-    catalog = sqlite_catalog(cat)
+    load(pg_db, out, f"sql:{uri}")
+    catalog = SqlCatalog("pgtide", uri=uri.replace("postgresql://", "postgresql+psycopg://"))
     for t in TABLES:
         got = iceberg_rows(catalog, t)
         ids = [r[0] for r in got]
@@ -175,6 +193,7 @@ def test_four_processes_one_sqlite_catalog(pg_db, tmp_path):
         ids = {s.snapshot_id for s in meta.snapshots}
         for s in meta.snapshots:
             assert s.parent_snapshot_id is None or s.parent_snapshot_id in ids
+    catalog.engine.dispose()
 
 
 def test_unreachable_catalog_exit_code(pg_db, tmp_path):
