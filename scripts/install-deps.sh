@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libpq-dev postgresql postgresql-contrib
               libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
               libcurl4-openssl-dev libssl-dev ca-certificates time default-jre-headless
-              clang-format zlib1g-dev faketime  # faketime: the skewed-clock tests
+              clang-format zlib1g-dev libsqlite3-dev faketime  # faketime: the skewed-clock tests
               libyaml-cpp-dev libtomlplusplus-dev)  # --config in YAML / TOML
 PYARROW_VERSION=26.0.1
 VENV=${PGTIDE_VENV:-$PWD/.venv}

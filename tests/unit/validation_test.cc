@@ -185,6 +185,24 @@ TEST(JobConfig, RejectsUnknownKeysWrongTypesAndArrays) {
   EXPECT_TRUE(cli::ParseJobConfig("", F::kYaml, "job").ok());
 }
 
+TEST(JobConfig, ReadsTheCatalogKeysAndRejectsTheirMisspellings) {
+  using F = cli::ConfigFormat;
+  cli::JobFileSettings settings;
+  auto r = cli::ParseJobConfig(
+      "catalog: sql:sqlite:///tmp/c.db\ncatalog_name: warehouse\ntables: {}\n", F::kYaml,
+      "job", &settings);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(settings.catalog, "sql:sqlite:///tmp/c.db");
+  EXPECT_EQ(settings.catalog_name, "warehouse");
+  auto m = ConfigError(R"({"catalogue": "glue"})", F::kJson);
+  EXPECT_NE(m.find("catalogue: unknown key; did you mean catalog?"), std::string::npos)
+      << m;
+  m = ConfigError("catalog = 3\n", F::kToml);
+  EXPECT_NE(m.find("catalog: expected a non-empty string, got the number 3"),
+            std::string::npos)
+      << m;
+}
+
 TEST(GlueArguments, AreTakenOutAndUnknownFlagsKept) {
   const char* argv[] = {
       "pgtide",     "run",        "--JOB_ID",

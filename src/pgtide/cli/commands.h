@@ -11,6 +11,8 @@ namespace pgtide::cli {
 int RunCommand(CliValues* values);
 /// `pgtide plan`: prints what a run would do; writes nothing.
 int PlanCommand(CliValues* values);
+/// `pgtide catalog register`: records every table that has lake metadata in --catalog.
+int CatalogRegisterCommand(CliValues* values);
 
 /// `pgtide history`'s options.
 struct HistoryValues {

@@ -110,6 +110,7 @@ class Validator {
   arrow::Status Fail(const std::string& path, const std::string& why) const {
     return Error(ErrorClass::kConfig,
                  fmt::format("config file {}: {}{}\nHINT: Fix the job file; it holds "
+                             "\"catalog\", \"catalog_name\" and "
                              "{{\"tables\": {{\"schema.table\": {{\"cursor_column\", "
                              "\"load_type\", \"skip\", \"missing_cursor\"}}}}}}",
                              name_, path.empty() ? "" : path + ": ", why));
@@ -145,7 +146,8 @@ class Validator {
 }  // namespace
 
 arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(
-    const std::string& text, ConfigFormat format, const std::string& name) {
+    const std::string& text, ConfigFormat format, const std::string& name,
+    JobFileSettings* settings) {
   Validator check(name);
   json root;
   try {
@@ -173,8 +175,18 @@ arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(
         "",
         "the top level must be a mapping with the key \"tables\", not " + TypeName(root));
   }
+  JobFileSettings ignored;
+  if (!settings) settings = &ignored;
   for (const auto& [key, value] : root.items()) {
-    if (key != "tables") return check.UnknownKey("", key, {"tables"});
+    if (key == "catalog" || key == "catalog_name") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return check.Fail(PathPart(key),
+                          "expected a non-empty string, got " + TypeName(value));
+      (key == "catalog" ? settings->catalog : settings->catalog_name) =
+          value.get<std::string>();
+    } else if (key != "tables") {
+      return check.UnknownKey("", key, {"tables", "catalog", "catalog_name"});
+    }
   }
   if (!root.contains("tables")) return out;
   const json& tables = root["tables"];

@@ -14,6 +14,8 @@ enum class ConfigFormat { kJson, kYaml, kToml };
 ConfigFormat ConfigFormatOf(const std::string& path);
 
 /// Parses and strictly validates a job file:
+///   catalog: str          (as --catalog)
+///   catalog_name: str     (as --catalog-name)
 ///   tables:
 ///     "schema.table": {cursor_column: str, load_type: full|cdc, skip: bool,
 ///                      missing_cursor: reload|skip|fail}
@@ -21,7 +23,15 @@ ConfigFormat ConfigFormatOf(const std::string& path);
 /// key), a wrong value type, or a top level that is not a mapping is an error of class
 /// kConfig (exit 2) naming `name`. Whether the tables exist is checked once the catalog
 /// is read (job/preflight.cc).
+/// The job file's run-wide keys (`catalog`, `catalog_name`); "" when absent. A flag
+/// given on the command line beats them.
+struct JobFileSettings {
+  std::string catalog;
+  std::string catalog_name;
+};
+
 arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(
-    const std::string& text, ConfigFormat format, const std::string& name);
+    const std::string& text, ConfigFormat format, const std::string& name,
+    JobFileSettings* settings = nullptr);
 
 }  // namespace pgtide::cli

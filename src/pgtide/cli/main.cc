@@ -66,6 +66,14 @@ int main(int argc, char** argv) {
                    "Compact a partition once it holds this many data files")
       ->check(CLI::Range(2, 1000000))
       ->capture_default_str();
+  pgtide::cli::CliValues catalog_values;
+  auto* catalog_cmd = app.add_subcommand("catalog", "Work with the catalog (--catalog)");
+  catalog_cmd->require_subcommand(1);
+  auto* register_cmd = catalog_cmd->add_subcommand(
+      "register",
+      "Record every table that has lake metadata (_iceberg/<schema>/<table>/metadata) in "
+      "--catalog, without rewriting data");
+  pgtide::cli::AddRunOptions(register_cmd, &catalog_values);
   auto split = pgtide::cli::SplitGlueArguments(argc, argv);
   std::vector<const char*> kept;
   for (const auto& a : split.kept) kept.push_back(a.c_str());
@@ -84,6 +92,8 @@ int main(int argc, char** argv) {
       rc = pgtide::cli::MaintainCommand(maintain_values, compact_min_files);
     } else if (history->parsed()) {
       rc = pgtide::cli::HistoryCommand(history_values);
+    } else if (register_cmd->parsed()) {
+      rc = pgtide::cli::CatalogRegisterCommand(&catalog_values);
     } else {
       rc = pgtide::cli::PlanCommand(&plan_values);
     }

@@ -52,6 +52,27 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "Where the run log and summary are written at the end of every run "
                   "[default: <output>/_pgtide/logs]")
       ->envname("PGTIDE_LOG_FOLDER");
+  cmd->add_option(
+         "--catalog", r.catalog.uri,
+         "Where each table's current Iceberg metadata is recorded: lake (version "
+         "hints in the lake), sql:sqlite:///abs/path.db, sql:postgresql://... "
+         "(the JdbcCatalog / pyiceberg SqlCatalog schema) [default: lake, or "
+         "the job file's catalog]")
+      ->envname("PGTIDE_CATALOG")
+      ->each([v](const std::string&) { v->catalog_given = true; });
+  cmd->add_option("--catalog-name", r.catalog.name,
+                  "The catalog's name (catalog_name of a SQL catalog) [default: pgtide, "
+                  "or the job file's catalog_name]")
+      ->envname("PGTIDE_CATALOG_NAME")
+      ->each([v](const std::string&) { v->catalog_name_given = true; });
+  cmd->add_option("--catalog-endpoint", r.catalog.endpoint,
+                  "Glue endpoint override [default: AWS_ENDPOINT_URL_GLUE, "
+                  "AWS_ENDPOINT_URL, else AWS]");
+  cmd->add_option("--catalog-timeout", r.catalog.timeout_s,
+                  "Seconds a catalog login or statement may take, and a SQLite writer "
+                  "may wait for another's lock")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   cmd->add_option("--job-name,--JOB_NAME", r.job_name, "Job name used in log file names")
       ->capture_default_str();
   cmd->add_option("--environment", r.environment,
@@ -239,7 +260,8 @@ static std::string JoinLocation(const std::string& base, const std::string& rel)
   return b + "/" + rel;
 }
 
-static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r) {
+static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r,
+                                bool catalog_given, bool catalog_name_given) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error(ErrorClass::kConfig,
@@ -249,8 +271,13 @@ static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  ARROW_ASSIGN_OR_RAISE(r->overrides,
-                        ParseJobConfig(text.str(), ConfigFormatOf(path), path));
+  JobFileSettings settings;
+  ARROW_ASSIGN_OR_RAISE(
+      r->overrides, ParseJobConfig(text.str(), ConfigFormatOf(path), path, &settings));
+  // A flag (or its environment variable) beats the job file.
+  if (!settings.catalog.empty() && !catalog_given) r->catalog.uri = settings.catalog;
+  if (!settings.catalog_name.empty() && !catalog_name_given)
+    r->catalog.name = settings.catalog_name;
   return arrow::Status::OK();
 }
 
@@ -301,7 +328,11 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   ARROW_RETURN_NOT_OK(CheckCompressionLevel(*v, r.writer.compression));
   if (v->compression_level_set) r.writer.compression_level = v->compression_level;
   r.writer.memory_budget_bytes = v->memory_limit_mb << 20;
-  if (!v->config_file.empty()) ARROW_RETURN_NOT_OK(LoadConfig(v->config_file, &r));
+  if (!v->config_file.empty()) {
+    ARROW_RETURN_NOT_OK(
+        LoadConfig(v->config_file, &r, v->catalog_given, v->catalog_name_given));
+  }
+  r.catalog.s3 = r.s3;
   ARROW_RETURN_NOT_OK(ResolveProgress(v));
   ARROW_ASSIGN_OR_RAISE(r.horizon_wait_ms, ParseWait("--horizon-wait", v->horizon_wait));
   ARROW_ASSIGN_OR_RAISE(r.lock_wait_ms, ParseWait("--lock-wait", v->lock_wait));

@@ -18,6 +18,9 @@ struct CliValues {
   bool compression_level_set = false;
   int64_t memory_limit_mb = 64;
   std::string config_file;
+  // --catalog / --catalog-name given (flag or environment): they beat the job file.
+  bool catalog_given = false;
+  bool catalog_name_given = false;
   bool verbose = false;
   bool no_progress = false;
   std::vector<std::string> ignored_arguments;  // the Glue runtime's (glue_arguments.h)

@@ -174,6 +174,11 @@ int RunCommand(CliValues* values) {
           code = static_cast<int>(ExitCode::kSourceUnavailable);
         // Likewise a table lost to a full disk says "free space" (5), as documented;
         // a PostgreSQL outage seen by another table still wins (3).
+        // A table whose commit the catalog did not take says "fix or wait for the
+        // catalog" (6), unless a PostgreSQL outage already said 3.
+        if (InfoOf(r.error_class).exit_code == ExitCode::kCatalogUnavailable &&
+            code != static_cast<int>(ExitCode::kSourceUnavailable))
+          code = static_cast<int>(ExitCode::kCatalogUnavailable);
         if (r.error_class == ErrorClass::kStorageFull &&
             code != static_cast<int>(ExitCode::kSourceUnavailable))
           code = static_cast<int>(ExitCode::kStorageUnavailable);

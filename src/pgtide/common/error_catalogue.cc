@@ -43,6 +43,14 @@ static const ErrorClassInfo kCatalogue[] = {
     {ErrorClass::kStorageFull, "storage_full", ExitCode::kStorageUnavailable, true,
      "No space left on the local disk named above: free space or point TMPDIR "
      "elsewhere."},
+    {ErrorClass::kCatalogUnavailable, "catalog_unavailable",
+     ExitCode::kCatalogUnavailable, true,
+     "The catalog named by --catalog cannot be reached or stayed busy: check that it is "
+     "running and the URI's host and port (or --catalog-endpoint); the next run "
+     "retries."},
+    {ErrorClass::kCatalogDenied, "catalog_denied", ExitCode::kCatalogUnavailable, false,
+     "The catalog refused the login or the operation: check the user and password in "
+     "--catalog (or the AWS credentials for glue) and their permissions."},
     {ErrorClass::kTls, "tls", ExitCode::kSourceUnavailable, false,
      "A TLS handshake or certificate check failed: check sslmode / the CA certificates."},
     {ErrorClass::kDns, "dns", ExitCode::kSourceUnavailable, true,
@@ -78,6 +86,8 @@ ErrorClass DefaultClassOf(ExitCode code) {
       return ErrorClass::kState;
     case ExitCode::kStorageUnavailable:
       return ErrorClass::kStorageUnavailable;
+    case ExitCode::kCatalogUnavailable:
+      return ErrorClass::kCatalogUnavailable;
     case ExitCode::kInterrupted:
     case ExitCode::kTerminated:
       return ErrorClass::kInterrupted;

@@ -29,6 +29,8 @@ enum class ErrorClass {
   kStorageMissing,      // the bucket or folder does not exist
   kStorageUnavailable,  // the storage service failed or throttled (5xx, timeouts)
   kStorageFull,         // no space left on a local disk (ENOSPC, EDQUOT)
+  kCatalogUnavailable,  // the catalog cannot be reached, timed out or is busy
+  kCatalogDenied,       // the catalog refused the login or the operation
   kTls,                 // a TLS handshake or certificate failed
   kDns,                 // a host name does not resolve
   kOutOfMemory,

@@ -19,10 +19,11 @@ enum class ExitCode : int {
   kSourceUnavailable = 3,  // cannot connect: bad DSN, server down, authentication failed
   kState = 4,              // the state file is unreadable, corrupt, or changed under us
   kStorageUnavailable =
-      5,               // output or log location cannot be written (denied, missing, full)
-  kInternal = 70,      // a bug: please report it with the run log
-  kInterrupted = 130,  // stopped by SIGINT (128 + 2); committed tables stay
-  kTerminated = 143,   // stopped by SIGTERM (128 + 15); committed tables stay
+      5,  // output or log location cannot be written (denied, missing, full)
+  kCatalogUnavailable = 6,  // the catalog (--catalog) refused us or cannot be reached
+  kInternal = 70,           // a bug: please report it with the run log
+  kInterrupted = 130,       // stopped by SIGINT (128 + 2); committed tables stay
+  kTerminated = 143,        // stopped by SIGTERM (128 + 15); committed tables stay
 };
 
 /// Carries an ExitCode, its ErrorClass and, for PostgreSQL errors, the SQLSTATE inside an

@@ -9,7 +9,7 @@
 #include "pgtide/job/shard_assignment.h"
 #include "pgtide/job/shard_pin.h"
 #include "pgtide/job/value_checks.h"
-#include "pgtide/lake/lake_pointer.h"
+#include "pgtide/lake/table_pointer_factory.h"
 
 namespace pgtide::job {
 
@@ -33,7 +33,8 @@ arrow::Result<Preflight> RunPreflight(const RunOptions& opts, bool for_run) {
   if (for_run || !opts.output.empty()) {
     ARROW_ASSIGN_OR_RAISE(p.output, storage::ObjectStore::Open(opts.output, opts.s3));
     if (for_run) ARROW_RETURN_NOT_OK(p.output->CheckWritable());
-    p.pointer = std::make_unique<lake::LakePointer>(p.output);
+    ARROW_ASSIGN_OR_RAISE(p.pointer, lake::OpenTablePointer(opts.catalog, p.output));
+    if (for_run) LogInfo("table pointers: {}", p.pointer->Describe());
   }
   if (for_run && p.state) ARROW_RETURN_NOT_OK(p.state->CheckWritable());
   ARROW_ASSIGN_OR_RAISE(

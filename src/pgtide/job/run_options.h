@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "pgtide/lake/catalog_options.h"
 #include "pgtide/sink/partitioned_writer.h"
 #include "pgtide/source/catalog.h"
 #include "pgtide/source/connection.h"
@@ -38,6 +39,8 @@ struct RunOptions {
   std::string output;      // folder or s3:// prefix of the lake
   std::string state;       // max_timestamps.csv location
   std::string log_folder;  // where the run log and summary go
+  /// Where each table's current metadata is recorded (README "Catalogs").
+  lake::CatalogOptions catalog;
   std::string job_name = "pgtide";
   std::string environment = "dev";
   int jobs = 1;  // tables loaded at the same time

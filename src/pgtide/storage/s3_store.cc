@@ -22,8 +22,6 @@ namespace pgtide::storage {
 
 namespace fsys = std::filesystem;
 
-namespace {
-
 arrow::Status InitializeS3Once() {
   static std::once_flag once;
   static arrow::Status status;
@@ -41,6 +39,8 @@ arrow::Status InitializeS3Once() {
   });
   return status;
 }
+
+namespace {
 
 /// Endpoints that timed out or refused a connection in this run, with the first error.
 struct UnreachableEndpoints {

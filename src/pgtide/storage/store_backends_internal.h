@@ -7,6 +7,9 @@
 
 namespace pgtide::storage {
 
+/// Initializes Arrow's S3 (the AWS SDK) once per process, CA paths included.
+arrow::Status InitializeS3Once();
+
 arrow::Result<std::shared_ptr<ObjectStore>> OpenLocalStore(const std::string& folder);
 arrow::Result<std::shared_ptr<ObjectStore>> OpenS3Store(const std::string& uri,
                                                         const S3Settings& settings);

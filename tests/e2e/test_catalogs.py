@@ -1,0 +1,306 @@
+"""Catalogs (issue 14): pgtide records each table's current metadata in a SQL catalog
+(SQLite or PostgreSQL, the schema of Iceberg's JdbcCatalog and pyiceberg's SqlCatalog), and
+pyiceberg's own SqlCatalog reads every table back; the rows are compared with PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+import time
+
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from psycopg import sql
+
+from conftest import closed_port, run_pgtide, start_pgtide
+
+UTC = dt.timezone.utc
+TABLES = ["public.orders", "public.events"]
+
+
+def create_tables(db, rows: int = 50) -> None:
+    for t in TABLES:
+        db.execute(f"""CREATE TABLE {t} (id bigserial PRIMARY KEY, payload text,
+                       updated_at timestamptz NOT NULL DEFAULT now())""")
+        db.execute(f"INSERT INTO {t} (payload) SELECT md5(g::text) "
+                   f"FROM generate_series(1, {rows}) g")
+
+
+def pg_rows(db, table: str) -> list[tuple]:
+    return sorted(db.query(f"SELECT id, payload, updated_at FROM {table}"))
+
+
+def iceberg_rows(catalog, table: str) -> list[tuple]:
+    """The table as pyiceberg reads it through `catalog`: (id, payload, updated_at)."""
+    t = catalog.load_table(table).scan().to_arrow().select(["id", "payload", "updated_at"])
+    return sorted((r["id"], r["payload"], r["updated_at"].astimezone(UTC))
+                  for r in t.to_pylist())
+
+
+def assert_catalog_equals_pg(catalog, db, tables=TABLES) -> None:
+    for t in tables:
+        got, want = iceberg_rows(catalog, t), pg_rows(db, t)
+        assert len(got) == len(want), f"{t}: pyiceberg read {len(got)} rows, pg has {len(want)}"
+        assert got == want, f"{t}: pyiceberg rows differ from PostgreSQL"
+
+
+def sqlite_catalog(path):
+    from pyiceberg.catalog.sql import SqlCatalog
+    return SqlCatalog("pgtide", uri=f"sqlite:///{path}")
+
+
+def load(db, out, catalog_uri, *extra, check=0, load_type="cdc"):
+    return run_pgtide("run", "--source", db.uri, "--output", out, "--catalog", catalog_uri,
+                      "--load-type", load_type, *extra, check=check)
+
+
+def test_sqlite_catalog_read_by_pyiceberg(pg_db, tmp_path):
+    create_tables(pg_db)
+    out, cat = tmp_path / "lake", tmp_path / "catalog.db"
+    load(pg_db, out, f"sql:sqlite:///{cat}", load_type="full")
+    catalog = sqlite_catalog(cat)
+    assert sorted(".".join(i) for i in catalog.list_tables("public")) == sorted(TABLES)
+    assert_catalog_equals_pg(catalog, pg_db)
+    # A cdc run appends a snapshot and moves the row: previous_metadata_location is set.
+    for t in TABLES:
+        pg_db.execute(f"INSERT INTO {t} (payload) VALUES ('new')")
+    load(pg_db, out, f"sql:sqlite:///{cat}")
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+    with sqlite3.connect(cat) as c:
+        rows = c.execute("SELECT catalog_name, table_namespace, table_name, metadata_location,"
+                         " previous_metadata_location, iceberg_type FROM iceberg_tables"
+                         " ORDER BY table_name").fetchall()
+        ns = c.execute("SELECT namespace, property_key, property_value"
+                       " FROM iceberg_namespace_properties").fetchall()
+    assert [r[2] for r in rows] == ["events", "orders"]
+    for r in rows:
+        assert r[0] == "pgtide" and r[1] == "public" and r[5] == "TABLE"
+        assert r[3].startswith(str(out)) and r[3].endswith(".metadata.json")
+        assert os.path.exists(r[3]) and r[4] and os.path.exists(r[4]) and r[3] != r[4]
+    assert ns == [("public", "exists", "true")]
+
+
+def test_job_file_catalog_key(pg_db, tmp_path):
+    create_tables(pg_db, rows=5)
+    out, cat = tmp_path / "lake", tmp_path / "c.db"
+    job = tmp_path / "job.yaml"
+    job.write_text(f"catalog: sql:sqlite:///{cat}\ncatalog_name: warehouse\n")
+    run_pgtide("run", "--source", pg_db.uri, "--output", out, "--config", job)
+    from pyiceberg.catalog.sql import SqlCatalog
+    assert_catalog_equals_pg(SqlCatalog("warehouse", uri=f"sqlite:///{cat}"), pg_db)
+    # The flag (or PGTIDE_CATALOG) beats the job file, even when it says lake.
+    other = tmp_path / "other.db"
+    job.write_text(f"catalog: sql:sqlite:///{other}\n")
+    run_pgtide("run", "--source", pg_db.uri, "--output", tmp_path / "lake2", "--config", job,
+               "--catalog", "lake")
+    assert not other.exists()
+    run_pgtide("run", "--source", pg_db.uri, "--output", tmp_path / "lake3", "--config", job,
+               env={"PGTIDE_CATALOG": f"sql:sqlite:///{tmp_path}/env.db"})
+    assert not other.exists() and (tmp_path / "env.db").exists()
+    job.write_text("catalogue: lake\n")
+    r = run_pgtide("run", "--source", pg_db.uri, "--output", out, "--config", job, check=2)
+    assert "catalogue" in r.stderr and "catalog" in r.stderr
+
+
+def test_postgresql_catalog_read_by_pyiceberg(pg_db, pg_cluster, tmp_path):
+    create_tables(pg_db)
+    name = pg_db.name + "_cat"
+    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        cat_uri = pg_cluster.uri_for(name)
+        out = tmp_path / "lake"
+        r = load(pg_db, out, f"sql:{cat_uri}", load_type="full")
+        assert pg_cluster.password not in r.stderr + r.stdout
+        for t in TABLES:
+            pg_db.execute(f"INSERT INTO {t} (payload) VALUES ('new')")
+        # pyiceberg's own URI (a SQLAlchemy driver suffix) works for pgtide as well.
+        sa_uri = cat_uri.replace("postgresql://", "postgresql+psycopg://")
+        load(pg_db, out, f"sql:{sa_uri}")
+        from pyiceberg.catalog.sql import SqlCatalog
+        catalog = SqlCatalog("pgtide", uri=sa_uri)
+        assert_catalog_equals_pg(catalog, pg_db)
+        catalog.engine.dispose()
+    finally:
+        with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+
+@pytest.fixture
+def catalog_database(pg_db, pg_cluster):
+    """A database of its own for a PostgreSQL-backed catalog, dropped afterwards."""
+    name = pg_db.name + "_cat"
+    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield pg_cluster.uri_for(name)
+    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_four_processes_one_catalog(pg_db, tmp_path, backend, request):
+    """Four runs at once on the same tables and one catalog while a writer inserts: every
+    committed row is in the lake exactly once and no commit is lost."""
+    from pyiceberg.catalog.sql import SqlCatalog
+    create_tables(pg_db, rows=200)
+    out = tmp_path / "lake"
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'catalog.db'}"
+    else:
+        uri = request.getfixturevalue("catalog_database")
+    load(pg_db, out, f"sql:{uri}", load_type="full")
+    stop = threading.Event()
+
+    def writer():
+        with psycopg.connect(pg_db.uri, autocommit=True) as c:
+            while not stop.is_set():
+                for t in TABLES:
+                    c.execute(f"INSERT INTO {t} (payload) VALUES ('w')")
+                time.sleep(0.01)
+
+    w = threading.Thread(target=writer)
+    w.start()
+    try:
+        for _ in range(3):
+            procs = [start_pgtide("run", "--source", pg_db.uri, "--output", out, "--catalog",
+                                  f"sql:{uri}", "--load-type", "cdc",
+                                  "--lock-wait", "60s", "--jobs", "2") for _ in range(4)]
+            for p in procs:
+                so, se = p.communicate(timeout=240)
+                assert p.returncode in (0, 1), f"exit {p.returncode}\n{se}"
+                if p.returncode == 1:  # only a lost race may fail a table, never a row
+                    assert "another writer committed" in se or "locked" in se, se
+    finally:
+        stop.set()
+        w.join()
+    load(pg_db, out, f"sql:{uri}")
+    catalog = SqlCatalog("pgtide", uri=uri.replace("postgresql://", "postgresql+psycopg://"))
+    for t in TABLES:
+        got = iceberg_rows(catalog, t)
+        ids = [r[0] for r in got]
+        assert len(ids) == len(set(ids)), f"{t}: {len(ids) - len(set(ids))} rows doubled"
+        assert got == pg_rows(pg_db, t), f"{t}: rows lost or changed"
+    # Every commit built on the one before it: the snapshot chain has no gap.
+    for t in TABLES:
+        meta = catalog.load_table(t).metadata
+        ids = {s.snapshot_id for s in meta.snapshots}
+        for s in meta.snapshots:
+            assert s.parent_snapshot_id is None or s.parent_snapshot_id in ids
+    catalog.engine.dispose()
+
+
+def test_unreachable_catalog_exit_code(pg_db, tmp_path):
+    create_tables(pg_db, rows=5)
+    out = tmp_path / "lake"
+    secret = "s3cr3t-Catalog-pw"
+    bad = f"sql:postgresql://cat:{secret}@127.0.0.1:{closed_port()}/catalog"
+    r = load(pg_db, out, bad, "--catalog-timeout", "3", check=6)
+    assert secret not in r.stderr + r.stdout
+    logs = list((out / "_pgtide" / "logs").glob("*")) if out.exists() else []
+    assert logs, "no run log was written"
+    for log in logs:
+        assert secret not in log.read_text(), f"{log} holds the catalog password"
+    assert "catalog" in r.stderr.lower()
+    data = [p for p in out.rglob("*.parquet")] if out.exists() else []
+    assert data == [], f"files written although the catalog is down: {data}"
+    # A SQLite file in a folder that does not exist: the same class.
+    r = load(pg_db, out, f"sql:sqlite:///{tmp_path}/missing/dir/c.db", check=6)
+    assert "cannot be opened" in r.stderr
+    # The next run, with a catalog that works, loads everything.
+    cat = tmp_path / "ok.db"
+    load(pg_db, out, f"sql:sqlite:///{cat}")
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+
+
+def test_unknown_catalog_is_usage_error(pg_db, tmp_path):
+    create_tables(pg_db, rows=1)
+    r = load(pg_db, tmp_path / "lake", "hive://x", check=2)
+    assert "unknown catalog" in r.stderr
+
+
+def test_catalog_register_existing_lake(pg_db, tmp_path):
+    """A lake made with the default pointer (version hints) is registered in a catalog
+    without rewriting data; runs then continue through the catalog."""
+    create_tables(pg_db)
+    out, cat = tmp_path / "lake", tmp_path / "catalog.db"
+    load(pg_db, out, "lake", load_type="full")
+    before = sorted(str(p) for p in out.rglob("*.parquet"))
+    r = run_pgtide("catalog", "register", "--catalog", f"sql:sqlite:///{cat}", "--output", out)
+    assert "2 table(s) registered" in r.stdout
+    assert sorted(str(p) for p in out.rglob("*.parquet")) == before, "data was rewritten"
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+    r = run_pgtide("catalog", "register", "--catalog", f"sql:sqlite:///{cat}", "--output", out)
+    assert "0 table(s) registered, 2 already registered" in r.stdout
+    for t in TABLES:
+        pg_db.execute(f"INSERT INTO {t} (payload) VALUES ('after')")
+    load(pg_db, out, f"sql:sqlite:///{cat}")
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
+    r = run_pgtide("catalog", "register", "--output", out, check=2)
+    assert "--catalog" in r.stderr
+
+
+def glue_catalog(endpoint: str):
+    from pyiceberg.catalog.glue import GlueCatalog
+    return GlueCatalog("glue", **{"glue.endpoint": endpoint, "glue.region": "us-east-1",
+                                  "glue.access-key-id": "testing",
+                                  "glue.secret-access-key": "testing"})
+
+
+def test_glue_catalog_on_moto_read_by_pyiceberg(pg_db, moto_server, tmp_path):
+    create_tables(pg_db)
+    # A schema name of its own: the moto server (and its Glue databases) is shared.
+    schema = pg_db.name[-6:] + "_glue"
+    pg_db.execute(f"CREATE SCHEMA {schema}")
+    pg_db.execute(f"CREATE TABLE {schema}.items AS SELECT * FROM public.orders")
+    out = tmp_path / "lake"
+    args = ("--catalog-endpoint", moto_server.endpoint, "--schema", schema, "--schema",
+            "public")
+    load(pg_db, out, "glue", *args, load_type="full")
+    pg_db.execute(f"INSERT INTO {schema}.items (id, payload, updated_at) "
+                  f"VALUES (100000, 'x', now())")
+    load(pg_db, out, "glue", *args)
+    catalog = glue_catalog(moto_server.endpoint)
+    assert_catalog_equals_pg(catalog, pg_db, [f"{schema}.items"])
+    t = catalog.load_table(f"{schema}.items")
+    assert len(t.metadata.snapshots) == 2
+    import boto3
+    glue = boto3.client("glue", endpoint_url=moto_server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    g = glue.get_table(DatabaseName=schema, Name="items")["Table"]
+    assert g["TableType"] == "EXTERNAL_TABLE"
+    assert g["Parameters"]["table_type"] == "ICEBERG"
+    assert g["Parameters"]["previous_metadata_location"] != g["Parameters"]["metadata_location"]
+
+
+def test_glue_unreachable_exit_code(pg_db, tmp_path):
+    create_tables(pg_db, rows=3)
+    out = tmp_path / "lake"
+    r = load(pg_db, out, "glue", "--catalog-endpoint", f"http://127.0.0.1:{closed_port()}",
+             "--catalog-timeout", "3", check=6)
+    assert "Glue" in r.stderr
+    assert not (out.exists() and list(out.rglob("*.parquet")))
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "glue"])
+def test_silent_catalog_is_bounded(pg_db, tmp_path, kind):
+    """A catalog that accepts the connection and never answers fails the run within the
+    --catalog-timeout, with exit 6, instead of hanging."""
+    import socket
+    create_tables(pg_db, rows=3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        args = (("--catalog-endpoint", f"http://127.0.0.1:{port}") if kind == "glue" else ())
+        uri = "glue" if kind == "glue" else f"sql:postgresql://u:pw@127.0.0.1:{port}/c"
+        start = time.monotonic()
+        r = load(pg_db, tmp_path / "lake", uri, *args, "--catalog-timeout", "2", check=6)
+        assert time.monotonic() - start < 30, "the catalog wait was not bounded"
+    assert "catalog" in r.stderr.lower() or "Glue" in r.stderr
