@@ -256,7 +256,7 @@ def glue_catalog(endpoint: str):
 def test_glue_catalog_on_moto_read_by_pyiceberg(pg_db, moto_server, tmp_path):
     create_tables(pg_db)
     # A schema name of its own: the moto server (and its Glue databases) is shared.
-    schema = pg_db.name[-6:] + "_glue"
+    schema = "glue_" + pg_db.name[-6:]
     pg_db.execute(f"CREATE SCHEMA {schema}")
     pg_db.execute(f"CREATE TABLE {schema}.items AS SELECT * FROM public.orders")
     out = tmp_path / "lake"
