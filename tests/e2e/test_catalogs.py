@@ -256,7 +256,7 @@ def glue_catalog(endpoint: str):
 def test_glue_catalog_on_moto_read_by_pyiceberg(pg_db, moto_server, tmp_path):
     create_tables(pg_db)
     # A schema name of its own: the moto server (and its Glue databases) is shared.
-    schema = pg_db.name[-6:] + "_glue"
+    schema = "glue_" + pg_db.name[-6:]
     pg_db.execute(f"CREATE SCHEMA {schema}")
     pg_db.execute(f"CREATE TABLE {schema}.items AS SELECT * FROM public.orders")
     out = tmp_path / "lake"
@@ -277,6 +277,32 @@ def test_glue_catalog_on_moto_read_by_pyiceberg(pg_db, moto_server, tmp_path):
     assert g["TableType"] == "EXTERNAL_TABLE"
     assert g["Parameters"]["table_type"] == "ICEBERG"
     assert g["Parameters"]["previous_metadata_location"] != g["Parameters"]["metadata_location"]
+
+
+def test_glue_catalog_with_the_lake_on_s3(pg_db, s3_bucket):
+    """The Athena layout: the lake in S3, the tables in Glue (moto serves both on one
+    port); pyiceberg's GlueCatalog reads them through S3."""
+    create_tables(pg_db)
+    schema = "glue_s3_" + pg_db.name[-6:]
+    pg_db.execute(f"CREATE SCHEMA {schema}")
+    pg_db.execute(f"CREATE TABLE {schema}.items AS SELECT * FROM public.orders")
+    out = s3_bucket.url("lake")
+    ep = s3_bucket.endpoint
+    args = ("--s3-endpoint", ep, "--catalog-endpoint", ep, "--schema", schema)
+    load(pg_db, out, "glue", *args, load_type="full")
+    pg_db.execute(f"INSERT INTO {schema}.items (id, payload, updated_at) "
+                  f"VALUES (100000, 'x', now())")
+    load(pg_db, out, "glue", *args)
+    from pyiceberg.catalog.glue import GlueCatalog
+    catalog = GlueCatalog("glue", **{"glue.endpoint": ep, "glue.region": "us-east-1",
+                                     "glue.access-key-id": "testing",
+                                     "glue.secret-access-key": "testing",
+                                     "s3.endpoint": ep, "s3.region": "us-east-1",
+                                     "s3.access-key-id": "testing",
+                                     "s3.secret-access-key": "testing"})
+    t = catalog.load_table(f"{schema}.items")
+    assert t.metadata_location.startswith(f"s3://{s3_bucket.name}/lake/_iceberg/")
+    assert_catalog_equals_pg(catalog, pg_db, [f"{schema}.items"])
 
 
 def test_glue_unreachable_exit_code(pg_db, tmp_path):

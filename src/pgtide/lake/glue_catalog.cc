@@ -8,8 +8,8 @@
 
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
-#include "pgtide/common/random.h"
 #include "pgtide/lake/lake_paths.h"
+#include "pgtide/lake/metadata_file_name.h"
 #include "pgtide/storage/aws_config.h"
 
 namespace pgtide::lake {
@@ -45,21 +45,6 @@ json TableInput(const TableIdent& table, const std::string& location,
           {"TableType", "EXTERNAL_TABLE"},
           {"Parameters", params},
           {"StorageDescriptor", {{"Location", table_location}}}};
-}
-
-int64_t SequenceOf(const std::string& location) {
-  std::string base = location.substr(location.find_last_of('/') + 1);
-  size_t i = !base.empty() && base[0] == 'v' ? 1 : 0;
-  int64_t n = 0;
-  for (; i < base.size() && std::isdigit(static_cast<unsigned char>(base[i])); ++i)
-    n = n * 10 + (base[i] - '0');
-  return n;
-}
-
-std::string NewUuid() {
-  std::string h = RandomHex(32);
-  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4),
-                     h.substr(16, 4), h.substr(20));
 }
 
 }  // namespace
@@ -151,9 +136,7 @@ arrow::Result<std::optional<PointerState>> GlueCatalog::Load(const TableIdent& t
 arrow::Result<SwapOutcome> GlueCatalog::Swap(const TableIdent& table,
                                              const std::optional<PointerState>& base,
                                              const iceberg::TableMetadata& next) {
-  const std::string rel =
-      fmt::format("{}/{:05d}-{}.metadata.json", MetadataDirRel(table.table_dir),
-                  (base ? SequenceOf(base->metadata_location) : 0) + 1, NewUuid());
+  const std::string rel = NextMetadataFileRel(table, base);
   ARROW_RETURN_NOT_OK(output_->WriteSmall(rel, iceberg::TableMetadataToJson(next)));
   const std::string location = output_->Uri(rel);
   const std::string table_location = output_->Uri(TableLocationRel(table.table_dir));

@@ -7,9 +7,9 @@
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
-#include "pgtide/common/random.h"
 #include "pgtide/common/secrets.h"
 #include "pgtide/lake/lake_paths.h"
+#include "pgtide/lake/metadata_file_name.h"
 
 namespace pgtide::lake {
 
@@ -17,24 +17,6 @@ namespace {
 
 bool StartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-// The number that starts the metadata file name of `location` ("00003-<uuid>...",
-// "v3.metadata.json"), 0 when none: the next file takes the next number, as Iceberg's
-// own catalogs name them.
-int64_t SequenceOf(const std::string& location) {
-  std::string base = location.substr(location.find_last_of('/') + 1);
-  size_t i = base.size() > 0 && base[0] == 'v' ? 1 : 0;
-  int64_t n = 0;
-  for (; i < base.size() && std::isdigit(static_cast<unsigned char>(base[i])); ++i)
-    n = n * 10 + (base[i] - '0');
-  return n;
-}
-
-std::string NewUuid() {
-  std::string h = RandomHex(32);
-  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4),
-                     h.substr(16, 4), h.substr(20));
 }
 
 }  // namespace
@@ -153,9 +135,7 @@ arrow::Result<SwapOutcome> SqlCatalog::Insert(const TableIdent& table,
 arrow::Result<SwapOutcome> SqlCatalog::Swap(const TableIdent& table,
                                             const std::optional<PointerState>& base,
                                             const iceberg::TableMetadata& next) {
-  const std::string rel =
-      fmt::format("{}/{:05d}-{}.metadata.json", MetadataDirRel(table.table_dir),
-                  (base ? SequenceOf(base->metadata_location) : 0) + 1, NewUuid());
+  const std::string rel = NextMetadataFileRel(table, base);
   ARROW_RETURN_NOT_OK(output_->WriteSmall(rel, iceberg::TableMetadataToJson(next)));
   const std::string location = output_->Uri(rel);
   arrow::Result<SwapOutcome> outcome;
