@@ -24,8 +24,14 @@ struct HistoryValues {
 void AddHistoryOptions(CLI::App* cmd, HistoryValues* values);
 /// `pgtide history`: each table's snapshots with their marks, rows and run ids.
 int HistoryCommand(const HistoryValues& values);
-/// `pgtide maintain`: compacts the crowded partitions of the lake's tables (the same
-/// --output/--table/--s3-* options as history).
-int MaintainCommand(const HistoryValues& values, int compact_min_files);
+/// `pgtide maintain`'s own options (besides history's --output/--table/--s3-*).
+struct MaintainValues {
+  int compact_min_files = 8;
+  std::string snapshot_retention = "5d";
+  std::string orphan_grace = "1d";
+};
+/// `pgtide maintain`: compacts the crowded partitions of the lake's tables, expires
+/// snapshots past the retention and removes orphan files (lake/table_cleanup.h).
+int MaintainCommand(const HistoryValues& values, const MaintainValues& maintain);
 
 }  // namespace pgtide::cli

@@ -99,8 +99,15 @@ int HistoryCommand(const HistoryValues& values) {
   return 0;
 }
 
-int MaintainCommand(const HistoryValues& values, int compact_min_files) {
+int MaintainCommand(const HistoryValues& values, const MaintainValues& maintain) {
   auto st = [&]() -> arrow::Status {
+    job::MaintenanceOptions m;
+    m.compact_min_files = maintain.compact_min_files;
+    ARROW_ASSIGN_OR_RAISE(
+        m.retention.snapshot_max_age_ms,
+        ParseDuration("--snapshot-retention", maintain.snapshot_retention));
+    ARROW_ASSIGN_OR_RAISE(m.retention.orphan_grace_ms,
+                          ParseDuration("--orphan-grace", maintain.orphan_grace));
     ARROW_ASSIGN_OR_RAISE(auto store,
                           storage::ObjectStore::Open(values.output, values.s3));
     lake::LakePointer pointer(store);
@@ -111,8 +118,6 @@ int MaintainCommand(const HistoryValues& values, int compact_min_files) {
           t.table_dir == values.table)
         chosen.push_back(t);
     }
-    job::MaintenanceOptions m;
-    m.compact_min_files = compact_min_files;
     m.run_id = sink::NewRunId();
     const int failed = job::MaintainTables(store.get(), &pointer, chosen, m);
     if (failed > 0) {

@@ -57,12 +57,16 @@ int main(int argc, char** argv) {
       "List each table's Iceberg snapshots with their marks, rows and run ids");
   pgtide::cli::AddHistoryOptions(history, &history_values);
   pgtide::cli::HistoryValues maintain_values;
-  int compact_min_files = 8;
+  pgtide::cli::MaintainValues maintain_options;
   auto* maintain = app.add_subcommand(
-      "maintain", "Compact crowded partitions of the lake's tables (Iceberg replace)");
+      "maintain",
+      "Compact crowded partitions of the lake's tables (Iceberg replace), expire old "
+      "snapshots and remove orphan files");
   pgtide::cli::AddHistoryOptions(maintain, &maintain_values);
+  pgtide::cli::AddRetentionOptions(maintain, &maintain_options.snapshot_retention,
+                                   &maintain_options.orphan_grace);
   maintain
-      ->add_option("--compact-min-files", compact_min_files,
+      ->add_option("--compact-min-files", maintain_options.compact_min_files,
                    "Compact a partition once it holds this many data files")
       ->check(CLI::Range(2, 1000000))
       ->capture_default_str();
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) {
       rc = pgtide::cli::RunCommand(&run_values);
     } else if (maintain->parsed()) {
-      rc = pgtide::cli::MaintainCommand(maintain_values, compact_min_files);
+      rc = pgtide::cli::MaintainCommand(maintain_values, maintain_options);
     } else if (history->parsed()) {
       rc = pgtide::cli::HistoryCommand(history_values);
     } else if (register_cmd->parsed()) {

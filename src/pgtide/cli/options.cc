@@ -182,6 +182,7 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
                   "after it)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  AddRetentionOptions(cmd, &v->snapshot_retention, &v->orphan_grace);
   cmd->add_flag("--verbose,-v", v->verbose,
                 "Also log debug lines (the SQL of each COPY)");
   // --- Validation before loading (issue 12, items 5 and 6) ---
@@ -215,11 +216,22 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
   AddScaleOptions(cmd, &v->scale, &r);
 }
 
-/// "5min", "30s", "500ms", "1h" or "0" in milliseconds (exactly-once / locking block).
-static arrow::Result<int64_t> ParseWait(const std::string& flag,
-                                        const std::string& text) {
+void AddRetentionOptions(CLI::App* cmd, std::string* snapshot_retention,
+                         std::string* orphan_grace) {
+  cmd->add_option("--snapshot-retention", *snapshot_retention,
+                  "Keep snapshots (time travel) this long: 5d, 12h; the newest is always "
+                  "kept, and a table's history.expire.* properties take precedence")
+      ->capture_default_str();
+  cmd->add_option("--orphan-grace", *orphan_grace,
+                  "Delete files no snapshot reads (of runs or compactions that died) "
+                  "once they are this old: 1d, 6h")
+      ->capture_default_str();
+}
+
+arrow::Result<int64_t> ParseDuration(const std::string& flag, const std::string& text) {
   static const std::pair<const char*, int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"min", 60000}, {"m", 60000}, {"h", 3600000}};
+      {"ms", 1},    {"s", 1000},    {"min", 60000},
+      {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
     ++digits;
@@ -233,17 +245,18 @@ static arrow::Result<int64_t> ParseWait(const std::string& flag,
   }
   return Error(ExitCode::kUsage,
                fmt::format("{} \"{}\" is not a duration\nHINT: write a whole number "
-                           "with a unit: 500ms, 30s, 5min, 1h (or 0)",
+                           "with a unit: 500ms, 30s, 5min, 1h, 5d (or 0)",
                            flag, text));
 }
 
-// --progress / --no-progress and the heartbeat interval (a ParseWait duration, >= 1s).
+// --progress / --no-progress and the heartbeat interval (a ParseDuration duration, >=
+// 1s).
 static arrow::Status ResolveProgress(CliValues* v) {
   auto& p = v->progress_settings;
   p.mode = v->no_progress || v->progress == "never" ? ProgressMode::kNever
            : v->progress == "always"                ? ProgressMode::kAlways
                                                     : ProgressMode::kAuto;
-  auto ms = ParseWait("--progress-interval", v->progress_interval);
+  auto ms = ParseDuration("--progress-interval", v->progress_interval);
   if (!ms.ok() || *ms < 1000) {
     return Error(ExitCode::kUsage,
                  fmt::format("--progress-interval \"{}\" is not a duration of at least "
@@ -334,8 +347,13 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   }
   r.catalog.s3 = r.s3;
   ARROW_RETURN_NOT_OK(ResolveProgress(v));
-  ARROW_ASSIGN_OR_RAISE(r.horizon_wait_ms, ParseWait("--horizon-wait", v->horizon_wait));
-  ARROW_ASSIGN_OR_RAISE(r.lock_wait_ms, ParseWait("--lock-wait", v->lock_wait));
+  ARROW_ASSIGN_OR_RAISE(r.horizon_wait_ms,
+                        ParseDuration("--horizon-wait", v->horizon_wait));
+  ARROW_ASSIGN_OR_RAISE(r.lock_wait_ms, ParseDuration("--lock-wait", v->lock_wait));
+  ARROW_ASSIGN_OR_RAISE(r.retention.snapshot_max_age_ms,
+                        ParseDuration("--snapshot-retention", v->snapshot_retention));
+  ARROW_ASSIGN_OR_RAISE(r.retention.orphan_grace_ms,
+                        ParseDuration("--orphan-grace", v->orphan_grace));
   ARROW_RETURN_NOT_OK(ResolveScaleOptions(v->scale, &r));
   return arrow::Status::OK();
 }

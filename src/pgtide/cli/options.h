@@ -32,6 +32,8 @@ struct CliValues {
   // Exactly-once and locking: durations such as "5min", "30s", "500ms", "0".
   std::string horizon_wait = "5min";
   std::string lock_wait = "0";
+  std::string snapshot_retention = "5d";  // --snapshot-retention
+  std::string orphan_grace = "1d";        // --orphan-grace
   ScaleValues scale;  // --consistent, --split-*, --shard(s), plan --json
 };
 
@@ -42,5 +44,13 @@ void AddRunOptions(CLI::App* cmd, CliValues* v);
 /// Resolves defaults (state and log locations under the output), the config file and the
 /// enumerations. Errors carry exit code kUsage.
 arrow::Status ResolveRunOptions(CliValues* v, bool output_required);
+
+/// Adds --snapshot-retention and --orphan-grace (run and maintain share them).
+void AddRetentionOptions(CLI::App* cmd, std::string* snapshot_retention,
+                         std::string* orphan_grace);
+
+/// "5min", "30s", "500ms", "1h", "5d" or "0" in milliseconds; a usage error naming
+/// `flag` otherwise.
+arrow::Result<int64_t> ParseDuration(const std::string& flag, const std::string& text);
 
 }  // namespace pgtide::cli

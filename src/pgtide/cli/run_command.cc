@@ -44,7 +44,8 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
   ctx.run_id = info->run_id;
   ctx.options = &opts;
   ctx.output = pre.output;
-  job::IcebergCommit commit(pre.output, pre.pointer.get(), pre.state.get(), info->run_id);
+  job::IcebergCommit commit(pre.output, pre.pointer.get(), pre.state.get(), info->run_id,
+                            opts.retention);
   ctx.commit = &commit;
   ctx.pointer = pre.pointer.get();
   // One run per table at a time: the locks live on a connection of their own.
@@ -91,6 +92,7 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
     m.compact_min_files = opts.compact_min_files;
     m.budget_s = opts.maintain_budget_s;
     m.run_id = info->run_id;
+    m.retention = opts.retention;
     job::MaintainTables(pre.output.get(), pre.pointer.get(), committed, m);
   }
   for (size_t i = 0; i < plans.size(); ++i) {

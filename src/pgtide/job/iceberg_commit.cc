@@ -122,16 +122,9 @@ arrow::Status IcebergCommit::CommitTable(TableChange& change) {
       if (!next->replaced.empty()) {
         // A full load: the snapshots before it go, then the files only they read.
         ARROW_ASSIGN_OR_RAISE(
-            now, lake::ExpireBeforeLastOverwrite(output_.get(), pointer_, ident, now));
-        std::set<std::string> still_read;
-        if (now) {
-          ARROW_ASSIGN_OR_RAISE(
-              auto refs, lake::ReferencedByAnySnapshot(output_.get(), now->metadata));
-          still_read = std::move(refs.data_files);
-        }
-        for (const auto& f : next->replaced) {
-          if (!still_read.count(f)) ARROW_RETURN_NOT_OK(output_->DeleteFile(f));
-        }
+            now, lake::ExpireSnapshots(output_.get(), pointer_, ident, now, retention_));
+        ARROW_RETURN_NOT_OK(
+            lake::DeleteReplacedFiles(output_.get(), now, next->replaced));
       }
       return arrow::Status::OK();
     }

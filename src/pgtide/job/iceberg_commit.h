@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pgtide/job/table_commit.h"
+#include "pgtide/lake/table_cleanup.h"
 #include "pgtide/lake/table_pointer.h"
 #include "pgtide/state/state_store.h"
 #include "pgtide/storage/object_store.h"
@@ -20,11 +21,13 @@ namespace pgtide::job {
 class IcebergCommit : public TableCommitTarget {
  public:
   IcebergCommit(std::shared_ptr<storage::ObjectStore> output, lake::TablePointer* pointer,
-                state::StateStore* csv_export, std::string run_id)
+                state::StateStore* csv_export, std::string run_id,
+                lake::RetentionPolicy retention)
       : output_(std::move(output)),
         pointer_(pointer),
         csv_export_(csv_export),
-        run_id_(std::move(run_id)) {}
+        run_id_(std::move(run_id)),
+        retention_(retention) {}
   std::vector<arrow::Status> Commit(std::vector<TableChange>& changes) override;
 
  private:
@@ -34,6 +37,7 @@ class IcebergCommit : public TableCommitTarget {
   lake::TablePointer* pointer_;
   state::StateStore* csv_export_;
   std::string run_id_;
+  lake::RetentionPolicy retention_;
 };
 
 }  // namespace pgtide::job

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "pgtide/common/log.h"
 #include "pgtide/iceberg/arrow_schema.h"
 #include "pgtide/iceberg/schema_compat.h"
+#include "pgtide/lake/column_identity.h"
 
 namespace pgtide::job {
 
@@ -19,8 +21,19 @@ arrow::Status PlanIcebergTable(TablePlan* plan,
   const iceberg::Schema* previous =
       pointer ? pointer->metadata.current_schema() : nullptr;
   const int32_t last_id = pointer ? pointer->metadata.last_column_id : 0;
-  ARROW_ASSIGN_OR_RAISE(auto converted,
-                        iceberg::SchemaFromArrow(arrow_schema, previous, last_id));
+  std::optional<iceberg::Schema> by_attnum;
+  if (previous) {
+    std::vector<std::string> renames;
+    by_attnum = lake::WithRenamedColumns(*previous, pointer->metadata.properties,
+                                         plan->table, &renames);
+    for (const auto& r : renames) {
+      LogInfo("table {}: column {} renamed; its Iceberg field id is kept",
+              plan->table.qualified_name(), r);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(
+      auto converted,
+      iceberg::SchemaFromArrow(arrow_schema, by_attnum ? &*by_attnum : nullptr, last_id));
   if (previous) {
     auto change = iceberg::CheckSchemaChange(*previous, converted.schema);
     if (change.kind == iceberg::SchemaChange::Kind::kNeedsFullReload) {

@@ -21,13 +21,22 @@ int MaintainTables(storage::ObjectStore* store, lake::TablePointer* pointer,
     lake::CompactionOptions compact;
     compact.min_files = options.compact_min_files;
     compact.run_id = options.run_id;
-    auto r = lake::CompactTable(store, pointer, t, compact);
+    compact.retention = options.retention;
+    auto r = [&]() -> arrow::Status {
+      ARROW_RETURN_NOT_OK(lake::CompactTable(store, pointer, t, compact).status());
+      ARROW_ASSIGN_OR_RAISE(auto current, pointer->Load(t));
+      ARROW_ASSIGN_OR_RAISE(current,
+                            lake::ExpireSnapshots(store, pointer, t, std::move(current),
+                                                  options.retention));
+      return lake::DeleteOrphanFiles(store, t, current, options.retention, options.lock)
+          .status();
+    }();
     ++done;
     if (!r.ok()) {
       ++failed;
       LogWarning(
           "table {}: maintenance failed: {}; its data is as the last commit left it",
-          t.ToString(), r.status().message());
+          t.ToString(), r.message());
     }
   }
   if (done < tables.size()) {

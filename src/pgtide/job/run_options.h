@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pgtide/lake/catalog_options.h"
+#include "pgtide/lake/table_cleanup.h"
 #include "pgtide/sink/partitioned_writer.h"
 #include "pgtide/source/catalog.h"
 #include "pgtide/source/connection.h"
@@ -71,6 +72,8 @@ struct RunOptions {
   int compact_min_files = 16;
   /// The end-of-run maintenance stops starting tables after this long.
   double maintain_budget_s = 30;
+  /// How long snapshots (time travel) and orphan files are kept (lake/table_cleanup.h).
+  lake::RetentionPolicy retention;
   // Scale-out (README "Scaling out"):
   /// Every table of the run read in one snapshot exported by a holding connection.
   bool consistent = false;

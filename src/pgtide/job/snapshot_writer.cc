@@ -15,6 +15,7 @@
 #include "pgtide/iceberg/manifest.h"
 #include "pgtide/iceberg/metadata_update.h"
 #include "pgtide/job/table_plan.h"
+#include "pgtide/lake/column_identity.h"
 #include "pgtide/lake/lake_paths.h"
 #include "pgtide/lake/snapshot_state.h"
 #include "pgtide/lake/table_files.h"
@@ -71,6 +72,27 @@ nlohmann::json NameMappingOf(const std::vector<iceberg::NestedField>& fields) {
     nlohmann::json e = {{"field-id", f.id}, {"names", {f.name}}};
     if (!f.type.fields.empty()) e["fields"] = NameMappingOf(f.type.fields);
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// The name mapping of the current schema, where a renamed top-level field also answers
+// to its earlier names (from older schemas), so files written without field ids (adopted
+// from a legacy lake) still resolve after a rename. A name another field holds now is
+// not added: names are unique at one level.
+nlohmann::json NameMappingOf(const iceberg::TableMetadata& m) {
+  const iceberg::Schema& current = *m.current_schema();
+  nlohmann::json out = NameMappingOf(current.fields);
+  for (auto& e : out) {
+    const int32_t id = e["field-id"].get<int32_t>();
+    for (const auto& s : m.schemas) {
+      for (const auto& f : s.fields) {
+        if (f.id != id || current.FindField(f.name) != nullptr) continue;
+        auto& names = e["names"];
+        if (std::find(names.begin(), names.end(), f.name) == names.end())
+          names.push_back(f.name);
+      }
+    }
   }
   return out;
 }
@@ -153,7 +175,9 @@ arrow::Result<NextSnapshot> WriteNextSnapshot(
   const iceberg::Schema& schema = *m.current_schema();
   m.properties["write.data.path"] = store->Uri(plan.table_dir);
   m.properties["write.parquet.compression-codec"] = "zstd";
-  m.properties["schema.name-mapping.default"] = NameMappingOf(schema.fields).dump();
+  m.properties["schema.name-mapping.default"] = NameMappingOf(m).dump();
+  for (auto& [key, value] : lake::ColumnIdentityProperties(schema, plan.table))
+    m.properties[key] = std::move(value);
 
   const int64_t snapshot_id = iceberg::NewSnapshotId(m);
   const int64_t seq = iceberg::NextSequenceNumber(m);

@@ -197,11 +197,12 @@ arrow::Status TableLoader::StageSteps(const TablePlan& plan, TableResult* r,
   if (plan.lake_base) {
     const auto ident = IcebergIdentOf(plan);
     // Completes the clean-up of a full load whose run died before it.
-    ARROW_ASSIGN_OR_RAISE(
-        auto current, lake::ExpireBeforeLastOverwrite(ctx_->output.get(), ctx_->pointer,
-                                                      ident, plan.lake_base));
-    ARROW_RETURN_NOT_OK(
-        lake::DeleteUnreferencedDataFiles(ctx_->output.get(), ident, current).status());
+    ARROW_ASSIGN_OR_RAISE(auto current,
+                          lake::ExpireSnapshots(ctx_->output.get(), ctx_->pointer, ident,
+                                                plan.lake_base, opts.retention));
+    ARROW_RETURN_NOT_OK(lake::DeleteOrphanFiles(ctx_->output.get(), ident, current,
+                                                opts.retention, lake::TableLock::kHeld)
+                            .status());
   } else {
     int deleted = 0;
     ARROW_ASSIGN_OR_RAISE(

@@ -262,15 +262,9 @@ arrow::Result<CompactionResult> CompactTable(storage::ObjectStore* store,
   }
   // 5. The rewritten files go with the snapshots that read them.
   ARROW_ASSIGN_OR_RAISE(auto now, pointer->Load(table));
-  ARROW_ASSIGN_OR_RAISE(now, ExpireBeforeLastOverwrite(store, pointer, table, now));
-  std::set<std::string> still_read;
-  if (now) {
-    ARROW_ASSIGN_OR_RAISE(auto refs, ReferencedByAnySnapshot(store, now->metadata));
-    still_read = std::move(refs.data_files);
-  }
-  for (const auto& f : rewritten) {
-    if (!still_read.count(f)) ARROW_RETURN_NOT_OK(store->DeleteFile(f));
-  }
+  ARROW_ASSIGN_OR_RAISE(now,
+                        ExpireSnapshots(store, pointer, table, now, options.retention));
+  ARROW_RETURN_NOT_OK(DeleteReplacedFiles(store, now, {rewritten.begin(), rewritten.end()}));
   LogInfo("table {}: compacted {} file(s) in {} partition(s) into {}", table.ToString(),
           result.files_before, result.partitions, result.files_after);
   return result;

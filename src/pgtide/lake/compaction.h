@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "pgtide/lake/table_cleanup.h"
 #include "pgtide/lake/table_pointer.h"
 #include "pgtide/storage/object_store.h"
 
@@ -20,6 +21,8 @@ struct CompactionOptions {
   /// Names the new files ("compact-<run id>-NNNNN.parquet"): not "part-", so a load's
   /// sweep never takes a rewrite in progress for a dead run's file.
   std::string run_id;
+  /// For the snapshots the replace makes expire (lake/table_cleanup.h).
+  RetentionPolicy retention;
 };
 
 struct CompactionResult {

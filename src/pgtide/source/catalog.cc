@@ -102,7 +102,7 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(
            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
            format_type(a.atttypid, a.atttypmod), coalesce(b.typtype, t.typtype),
            coalesce(e.typbasetype_or_self, 0), coalesce(e.typtype, 'b'), a.attndims,
-           a.attnotnull, (SELECT scale(0::money::numeric))
+           a.attnotnull, (SELECT scale(0::money::numeric)), a.attnum
       FROM pg_attribute a
       JOIN pg_type t ON t.oid = a.atttypid
       LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
@@ -128,6 +128,7 @@ arrow::Result<std::vector<TableInfo>> DiscoverTables(
     c.ndims = std::stoi(cols.Text(i, 9));
     c.not_null = cols.Text(i, 10) == "t";
     c.money_scale = std::stoi(cols.Text(i, 11));
+    c.attnum = std::stoi(cols.Text(i, 12));
     out[by_oid[rel]].columns.push_back(std::move(c));
   }
   return out;

@@ -13,6 +13,9 @@ namespace pgtide::source {
 /// One column as the catalog describes it, domains resolved to their base type.
 struct ColumnInfo {
   std::string name;
+  /// pg_attribute.attnum: stable across renames and never reused after a drop, so the
+  /// lake can tell a renamed column from a dropped one plus a new one.
+  int32_t attnum = 0;
   uint32_t type_oid = 0;  // the declared type (a domain, an enum, an array, ...)
   uint32_t base_oid = 0;  // after resolving domains
   int32_t typmod = -1;    // of the base type: numeric precision/scale, varchar length

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -94,6 +95,15 @@ arrow::Status ObjectStore::DataFileError(const arrow::Status& st, const std::str
 
 arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
     const std::string& rel_dir) {
+  ARROW_ASSIGN_OR_RAISE(auto listed, ListFilesWithTimes(rel_dir));
+  std::vector<std::string> out;
+  out.reserve(listed.size());
+  for (auto& f : listed) out.push_back(std::move(f.rel));
+  return out;
+}
+
+arrow::Result<std::vector<ObjectStore::ListedFile>> ObjectStore::ListFilesWithTimes(
+    const std::string& rel_dir) {
   arrow::fs::FileSelector sel;
   sel.base_dir = Full(rel_dir);
   sel.recursive = true;
@@ -105,13 +115,19 @@ arrow::Result<std::vector<std::string>> ObjectStore::ListFiles(
     return StorageError(infos.status(),
                         "list " + Describe(rel_dir) + Via(infos.status()));
   }
-  std::vector<std::string> out;
+  std::vector<ListedFile> out;
   const std::string prefix = root_.empty() ? "" : root_ + "/";
   for (const auto& info : *infos) {
     if (info.type() != arrow::fs::FileType::File) continue;
     std::string p = info.path();
     if (p.rfind(prefix, 0) == 0) p = p.substr(prefix.size());
-    out.push_back(std::move(p));
+    int64_t ms = -1;
+    if (info.mtime() != arrow::fs::kNoTime) {
+      ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+               info.mtime().time_since_epoch())
+               .count();
+    }
+    out.push_back({std::move(p), ms});
   }
   return out;
 }

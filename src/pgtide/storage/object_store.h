@@ -70,6 +70,14 @@ class ObjectStore {
 
   /// Regular files under `rel_dir`, recursively, as paths relative to the root.
   arrow::Result<std::vector<std::string>> ListFiles(const std::string& rel_dir);
+  /// A listed file and when it was last written (the store's clock: the file system's
+  /// mtime, S3's LastModified), in milliseconds since the epoch; -1 when not known.
+  struct ListedFile {
+    std::string rel;
+    int64_t modified_ms = -1;
+  };
+  /// ListFiles with modification times, for clean-up that waits out a grace period.
+  arrow::Result<std::vector<ListedFile>> ListFilesWithTimes(const std::string& rel_dir);
   arrow::Status DeleteFile(const std::string& rel);
   /// Reads a whole small file; nullopt when it does not exist.
   arrow::Result<std::optional<std::string>> ReadSmall(const std::string& rel);
