@@ -43,6 +43,10 @@ PHASES = ENV.get("PHASES", "main,memory,many,wide,s3,cdc").split(",")
 URI = ENV["PGTIDE_TEST_PG_URI"]
 PGDIR = Path(ENV["PGTIDE_TEST_PG_DIR"])
 PGTIDE = ENV["PGTIDE_BIN"]
+# An earlier pgtide to measure against in the same run (issue 13: Iceberg commits cost at
+# most 1.2x on 200 small tables and 3% on the 5M-row full load). Unset: not measured.
+BASELINE = ENV.get("BASELINE_BIN", "")
+BASELINE_LABEL = ENV.get("BASELINE_LABEL", "baseline")
 BENCH = Path(ENV["BENCH"])
 PEERS_DIR = Path(ENV["PEERS_DIR"])
 WORK = Path(ENV["WORK"])
@@ -297,8 +301,8 @@ def inspect_output(root, expect_rows):
 # ---------------------------------------------------------------------------------------------
 # The tools. Each returns (argv, env, cwd, data_dir) for an output folder.
 
-def pgtide_cmd(out, schema="public", load_type="full", *extra):
-    argv = [PGTIDE, "run", "--source", URI, "--output", str(out), "--load-type", load_type,
+def pgtide_cmd(out, schema="public", load_type="full", *extra, binary=None):
+    argv = [binary or PGTIDE, "run", "--source", URI, "--output", str(out), "--load-type", load_type,
             "--schema", schema, "--no-progress", "--job-name", "bench", *extra]
     return argv, tmpdir_env(out), None, out
 
@@ -533,6 +537,8 @@ def phase_main(results):
              "pgtide": (lambda o: pgtide_cmd(o), ROWS),
              "floor_shuf": ((lambda o: floor_cmd(o, "bench_shuf.bench_orders")), ROWS),
              "pgtide_shuf": ((lambda o: pgtide_cmd(o, "bench_shuf")), ROWS)}
+    if BASELINE:
+        tools["pgtide_base"] = ((lambda o: pgtide_cmd(o, binary=BASELINE)), ROWS)
     for key in PEERS:
         if key not in PEER_TOOLS:
             results["peer_status"][key] = ("failed", "unknown peer name")
@@ -567,6 +573,8 @@ def phase_many(results):
     tools = {"many_tables": ((lambda o: pgtide_cmd(o, "bench_many")), n),
              "many_tables_jobs4": ((lambda o: pgtide_cmd(o, "bench_many", "full", "--jobs", "4")), n),
              "one_table": ((lambda o: pgtide_cmd(o, "bench_one")), n)}
+    if BASELINE:
+        tools["many_tables_base"] = ((lambda o: pgtide_cmd(o, "bench_many", binary=BASELINE)), n)
     results["many"] = interleaved(tools, "many")
 
 
@@ -775,7 +783,7 @@ def machine(results):
         "postgres": scalar("SHOW server_version"), "pgtide": commit,
         "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
         "rows": ROWS, "repeat": REPEAT, "mem_small": MEM_SMALL,
-        "many_tables": MANY_TABLES, "many_rows": MANY_ROWS,
+        "many_tables": MANY_TABLES, "many_rows": MANY_ROWS, "baseline": BASELINE_LABEL if BASELINE else "",
         "wide_cases": WIDE_CASES, "wide_limit": WIDE_LIMIT_MIB, "s3_rows": S3_ROWS,
     }
 

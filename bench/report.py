@@ -53,7 +53,8 @@ def render(results):
               "floor_client": "COPY → psql client → /dev/null (reference)",
               "pgtide": "**pgtide full**",
               "floor_shuf": "floor, dates interleaved †",
-              "pgtide_shuf": "**pgtide full, dates interleaved**"}
+              "pgtide_shuf": "**pgtide full, dates interleaved**",
+              "pgtide_base": f"pgtide full, {m.get('baseline') or 'baseline'} (before Iceberg)"}
     labels.update({k: t.label for k, t in results["tools"].items()})
     rows = {k: Row(labels.get(k, k), runs, floor_like=k in ("floor", "floor_shuf"))
             for k, runs in main.items()}
@@ -71,6 +72,9 @@ def render(results):
         extra.append(Row(f"pgtide full --jobs 4, {m['many_tables']} tables × {m['many_rows']:,} rows",
                          many.get("many_tables_jobs4", [])))
         extra.append(Row(f"pgtide full, 1 table × {n:,} rows", many.get("one_table", [])))
+        if many.get("many_tables_base"):
+            extra.append(Row(f"pgtide full, {m['many_tables']} tables × {m['many_rows']:,} rows, "
+                             f"{m.get('baseline')} (before Iceberg)", many["many_tables_base"]))
     mem_labels = {"mem_seq_small": f"pgtide full, {m['mem_small']:,} rows",
                   "mem_seq_large": f"pgtide full, {m['rows']:,} rows",
                   "mem_shuf_small": f"pgtide full, {m['mem_small']:,} rows, dates interleaved",
@@ -187,6 +191,16 @@ def render(results):
         w("\n## Limit analysis\n")
         for a in analysis:
             w(f"- {a}")
+
+    iceberg_targets = targets13(rows, many, m)
+    if iceberg_targets:
+        w("\n## Targets (issue 13: the cost of Iceberg commits)\n")
+        w(f"Against `{m.get('baseline')}`, the last pgtide before Iceberg, built the same way "
+          "and measured interleaved in this same run (BASELINE_BIN).\n")
+        w("| target | measured | |")
+        w("|---|---|---|")
+        for t in iceberg_targets:
+            w(f"| {t[0]} | {t[1]} | {t[2]} |")
 
     w("\n## Targets (issue 7)\n")
     w("| target | measured | |")
@@ -397,6 +411,22 @@ def targets16(rows, mem_rows, s3_rows, cdc, many, m):
         res.append(("every peer slower than pgtide in the same run",
                     ", ".join(f"{r.label} {r.wall / pgt.wall:.2f}×" for r in peers.values()),
                     verdict16(all(r.wall > pgt.wall for r in peers.values()))))
+    return res
+
+
+def targets13(rows, many, m):
+    res = []
+    new, base = rows.get("pgtide"), rows.get("pgtide_base")
+    if new and base and not new.error and not base.error:
+        r = new.wall / base.wall
+        res.append((f"{m['rows']:,}-row full load within 3% of the pgtide before Iceberg",
+                    f"{r:.3f}× ({new.wall:.2f} s vs {base.wall:.2f} s)", verdict16(r <= 1.03)))
+    if many.get("many_tables_base"):
+        a, b = Row("", many.get("many_tables", [])), Row("", many["many_tables_base"])
+        if not a.error and not b.error:
+            r = a.wall / b.wall
+            res.append((f"{m['many_tables']} small tables with Iceberg commits ≤ 1.2× before",
+                        f"{r:.2f}× ({a.wall:.2f} s vs {b.wall:.2f} s)", verdict16(r <= 1.2)))
     return res
 
 

@@ -12,6 +12,10 @@
 #   PEERS=a,b     only these peers (spark,adbc,dlt,pg2parquet,rivet,sling); PEERS=none for none
 #   PHASES=a,b    only these phases (main,memory,many,wide,s3,cdc; also scaleout, not by default)
 #   PGTIDE_BIN    the pgtide binary (default: a Release build in build-bench/, built here)
+#   BASELINE_COMMIT  an earlier commit measured beside it in the main and many phases
+#                 (default fb5106e, the last before Iceberg commits: issue 13's cost
+#                 targets); built once into bench/.peers/baseline-<commit>/. none: skip.
+#   BASELINE_BIN  an already built baseline binary instead (BASELINE_LABEL names it)
 #   RESULTS       where the report goes
 #   BENCH_TIMEOUT seconds one measured command may take before it counts as failed (3600)
 #
@@ -72,6 +76,28 @@ build_pgtide() {
         -DPGTIDE_BUILD_TESTS=OFF >/dev/null
   cmake --build "$ROOT/build-bench" >/dev/null
   export PGTIDE_BIN=$ROOT/build-bench/src/pgtide/pgtide
+}
+
+BASELINE_COMMIT=${BASELINE_COMMIT:-fb5106e}
+build_baseline() {
+  if [ -n "${BASELINE_BIN:-}" ] || [ "$BASELINE_COMMIT" = none ]; then return; fi
+  [[ ",$PHASES," == *",main,"* || ",$PHASES," == *",many,"* ]] || return 0
+  local dir=$PEERS_DIR/baseline-$BASELINE_COMMIT
+  if [ ! -x "$dir/build/src/pgtide/pgtide" ]; then
+    log "building the baseline pgtide $BASELINE_COMMIT (Release, $dir)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if ! git -C "$ROOT" archive "$BASELINE_COMMIT" | tar -x -C "$dir" ||
+       ! cmake -S "$dir" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+             -DPGTIDE_PYTHON="$ROOT/.venv/bin/python" \
+             -DPGTIDE_BUILD_TESTS=OFF >/dev/null ||
+       ! cmake --build "$dir/build" >/dev/null; then
+      log "baseline $BASELINE_COMMIT did not build; its comparison is left out"
+      return 0
+    fi
+  fi
+  export BASELINE_BIN=$dir/build/src/pgtide/pgtide
+  export BASELINE_LABEL=${BASELINE_LABEL:-$BASELINE_COMMIT}
 }
 
 build_reaper() {
@@ -223,6 +249,7 @@ main() {
   [ -x /usr/bin/time ] || { log "/usr/bin/time is missing (apt-get install time)"; exit 1; }
   build_pgtide
   install_peers
+  build_baseline
   build_reaper
   mkdir -p "$WORK"
   # One throwaway cluster for the whole run, removed however the run ends.
