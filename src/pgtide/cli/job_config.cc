@@ -110,9 +110,11 @@ class Validator {
   arrow::Status Fail(const std::string& path, const std::string& why) const {
     return Error(ErrorClass::kConfig,
                  fmt::format("config file {}: {}{}\nHINT: Fix the job file; it holds "
-                             "\"catalog\", \"catalog_name\" and "
+                             "\"catalog\", \"catalog_name\", "
                              "{{\"tables\": {{\"schema.table\": {{\"cursor_column\", "
-                             "\"load_type\", \"skip\", \"missing_cursor\"}}}}}}",
+                             "\"load_type\", \"skip\", \"missing_cursor\"}}}}}} and "
+                             "{{\"sources\": {{\"name\": {{\"source\" or \"source_env\", "
+                             "\"schemas\", \"include\", \"exclude\", \"tables\"}}}}}}",
                              name_, path.empty() ? "" : path + ": ", why));
   }
 
@@ -142,6 +144,130 @@ class Validator {
  private:
   std::string name_;
 };
+
+// tables: {"schema.table": {cursor_column, load_type, skip, missing_cursor}}
+arrow::Result<std::map<std::string, job::TableOverride>> ParseTables(
+    const Validator& check, const json& tables, const std::string& at_path) {
+  std::map<std::string, job::TableOverride> out;
+  if (!tables.is_object()) {
+    return check.Fail(at_path,
+                      "expected a mapping of \"schema.table\" to its settings, got " +
+                          TypeName(tables));
+  }
+  const std::vector<std::string> keys = {"cursor_column", "load_type", "skip",
+                                         "missing_cursor"};
+  for (const auto& [table, settings] : tables.items()) {
+    const std::string path = at_path + "." + PathPart(table);
+    if (!settings.is_object()) {
+      return check.Fail(path,
+                        "expected a mapping of settings, got " + TypeName(settings));
+    }
+    job::TableOverride o;
+    for (const auto& [key, v] : settings.items()) {
+      const std::string at = path + "." + PathPart(key);
+      if (key == "cursor_column") {
+        if (!v.is_string() || v.get<std::string>().empty())
+          return check.Fail(at, "expected a column name, got " + TypeName(v));
+        o.cursor_column = v.get<std::string>();
+      } else if (key == "load_type") {
+        ARROW_ASSIGN_OR_RAISE(o.load_type, check.Choice(at, v, {"full", "cdc"}));
+      } else if (key == "skip") {
+        if (!v.is_boolean())
+          return check.Fail(at, "expected true or false, got " + TypeName(v));
+        o.skip = v.get<bool>();
+      } else if (key == "missing_cursor") {
+        ARROW_ASSIGN_OR_RAISE(o.missing_cursor,
+                              check.Choice(at, v, {"reload", "skip", "fail"}));
+      } else {
+        return check.UnknownKey(path, key, keys);
+      }
+    }
+    out[table] = o;
+  }
+  return out;
+}
+
+// A source name becomes a folder of the lake and a catalog namespace prefix: lower-case
+// words joined by single underscores, so "<name>__<schema>" splits one way only.
+bool IsSourceName(const std::string& name) {
+  if (name.empty() || !std::islower(static_cast<unsigned char>(name[0]))) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c == '_') {
+      if (i + 1 == name.size() || name[i + 1] == '_') return false;
+    } else if (!std::islower(c) && !std::isdigit(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+arrow::Result<std::vector<std::string>> StringList(const Validator& check, const json& v,
+                                                   const std::string& at) {
+  std::vector<std::string> out;
+  if (!v.is_array())
+    return check.Fail(at, "expected a list of strings, got " + TypeName(v));
+  for (const auto& item : v) {
+    if (!item.is_string() || item.get<std::string>().empty())
+      return check.Fail(at,
+                        "expected a list of non-empty strings, got " + TypeName(item));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// sources: {name: {source | source_env, schemas, include, exclude, tables}}
+arrow::Status ParseSources(const Validator& check, const json& sources,
+                           JobFileSettings* settings) {
+  if (!sources.is_object() || sources.empty()) {
+    return check.Fail(
+        "sources",
+        "expected a mapping of source names to their settings, got " + TypeName(sources));
+  }
+  const std::vector<std::string> keys = {"source",  "source_env", "schemas",
+                                         "include", "exclude",    "tables"};
+  for (const auto& [name, body] : sources.items()) {
+    const std::string path = "sources." + PathPart(name);
+    if (!IsSourceName(name)) {
+      return check.Fail(
+          path,
+          "a source name is lower-case letters and digits in words joined by "
+          "single underscores (it names the source's folder in the lake), "
+          "e.g. tenant_a");
+    }
+    if (!body.is_object())
+      return check.Fail(path, "expected a mapping of settings, got " + TypeName(body));
+    job::SourceSpec spec;
+    spec.name = name;
+    std::string env;
+    for (const auto& [key, v] : body.items()) {
+      const std::string at = path + "." + PathPart(key);
+      if (key == "source" || key == "source_env") {
+        if (!v.is_string() || v.get<std::string>().empty())
+          return check.Fail(at, "expected a non-empty string, got " + TypeName(v));
+        (key == "source" ? spec.dsn : env) = v.get<std::string>();
+      } else if (key == "schemas") {
+        ARROW_ASSIGN_OR_RAISE(spec.schemas, StringList(check, v, at));
+      } else if (key == "include") {
+        ARROW_ASSIGN_OR_RAISE(spec.include, StringList(check, v, at));
+      } else if (key == "exclude") {
+        ARROW_ASSIGN_OR_RAISE(spec.exclude, StringList(check, v, at));
+      } else if (key == "tables") {
+        ARROW_ASSIGN_OR_RAISE(spec.overrides, ParseTables(check, v, at));
+      } else {
+        return check.UnknownKey(path, key, keys);
+      }
+    }
+    if (spec.dsn.empty() == env.empty()) {
+      return check.Fail(path,
+                        "give exactly one of \"source\" (a connection string) and "
+                        "\"source_env\" (the environment variable that holds one)");
+    }
+    settings->sources.push_back(std::move(spec));
+    settings->dsn_env.push_back(env);
+  }
+  return arrow::Status::OK();
+}
 
 }  // namespace
 
@@ -184,46 +310,20 @@ arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(
                           "expected a non-empty string, got " + TypeName(value));
       (key == "catalog" ? settings->catalog : settings->catalog_name) =
           value.get<std::string>();
-    } else if (key != "tables") {
-      return check.UnknownKey("", key, {"tables", "catalog", "catalog_name"});
+    } else if (key != "tables" && key != "sources") {
+      return check.UnknownKey("", key, {"tables", "sources", "catalog", "catalog_name"});
     }
   }
-  if (!root.contains("tables")) return out;
-  const json& tables = root["tables"];
-  if (!tables.is_object()) {
-    return check.Fail("tables",
-                      "expected a mapping of \"schema.table\" to its settings, got " +
-                          TypeName(tables));
+  if (root.contains("tables")) {
+    ARROW_ASSIGN_OR_RAISE(out, ParseTables(check, root["tables"], "tables"));
   }
-  const std::vector<std::string> keys = {"cursor_column", "load_type", "skip",
-                                         "missing_cursor"};
-  for (const auto& [table, settings] : tables.items()) {
-    const std::string path = "tables." + PathPart(table);
-    if (!settings.is_object()) {
-      return check.Fail(path,
-                        "expected a mapping of settings, got " + TypeName(settings));
+  if (root.contains("sources")) {
+    if (root.contains("tables")) {
+      return check.Fail("tables",
+                        "a job file with \"sources\" keeps each source's tables under "
+                        "it (sources.<name>.tables)");
     }
-    job::TableOverride o;
-    for (const auto& [key, v] : settings.items()) {
-      const std::string at = path + "." + PathPart(key);
-      if (key == "cursor_column") {
-        if (!v.is_string() || v.get<std::string>().empty())
-          return check.Fail(at, "expected a column name, got " + TypeName(v));
-        o.cursor_column = v.get<std::string>();
-      } else if (key == "load_type") {
-        ARROW_ASSIGN_OR_RAISE(o.load_type, check.Choice(at, v, {"full", "cdc"}));
-      } else if (key == "skip") {
-        if (!v.is_boolean())
-          return check.Fail(at, "expected true or false, got " + TypeName(v));
-        o.skip = v.get<bool>();
-      } else if (key == "missing_cursor") {
-        ARROW_ASSIGN_OR_RAISE(o.missing_cursor,
-                              check.Choice(at, v, {"reload", "skip", "fail"}));
-      } else {
-        return check.UnknownKey(path, key, keys);
-      }
-    }
-    out[table] = o;
+    ARROW_RETURN_NOT_OK(ParseSources(check, root["sources"], settings));
   }
   return out;
 }

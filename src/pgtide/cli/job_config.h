@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "pgtide/job/run_options.h"
 
@@ -19,6 +20,9 @@ ConfigFormat ConfigFormatOf(const std::string& path);
 ///   tables:
 ///     "schema.table": {cursor_column: str, load_type: full|cdc, skip: bool,
 ///                      missing_cursor: reload|skip|fail}
+///   sources:              (instead of --source and top-level tables; several databases)
+///     name: {source: DSN | source_env: VAR, schemas: [..], include: [..],
+///            exclude: [..], tables: {as above}}
 /// An unknown key (named by its path, e.g. tables."public.orders".skipp, with the near
 /// key), a wrong value type, or a top level that is not a mapping is an error of class
 /// kConfig (exit 2) naming `name`. Whether the tables exist is checked once the catalog
@@ -28,6 +32,10 @@ ConfigFormat ConfigFormatOf(const std::string& path);
 struct JobFileSettings {
   std::string catalog;
   std::string catalog_name;
+  /// The `sources` mapping, in the file's order of names (sorted); a source's `dsn` is
+  /// its `source`, or empty with `dsn_env` naming the variable that holds it.
+  std::vector<job::SourceSpec> sources;
+  std::vector<std::string> dsn_env;  // parallel to `sources`
 };
 
 arrow::Result<std::map<std::string, job::TableOverride>> ParseJobConfig(

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
 #include "pgtide/common/log.h"
+#include "pgtide/common/secrets.h"
 
 namespace pgtide::cli {
 
@@ -291,6 +293,24 @@ static arrow::Status LoadConfig(const std::string& path, job::RunOptions* r,
   if (!settings.catalog.empty() && !catalog_given) r->catalog.uri = settings.catalog;
   if (!settings.catalog_name.empty() && !catalog_name_given)
     r->catalog.name = settings.catalog_name;
+  for (size_t i = 0; i < settings.sources.size(); ++i) {
+    job::SourceSpec& s = settings.sources[i];
+    if (!settings.dsn_env[i].empty()) {
+      const char* value = std::getenv(settings.dsn_env[i].c_str());
+      if (value == nullptr || *value == '\0') {
+        return Error(
+            ErrorClass::kConfig,
+            fmt::format("config file {}: sources.{}.source_env: the environment "
+                        "variable {} is not set\nHINT: Export {} with the "
+                        "source's connection string, or give sources.{}.source",
+                        path, s.name, settings.dsn_env[i], settings.dsn_env[i], s.name));
+      }
+      s.dsn = value;
+    }
+    // Before anything is logged: every source's passwords are masked in every output.
+    RegisterDsnSecrets(s.dsn);
+  }
+  r->sources = std::move(settings.sources);
   return arrow::Status::OK();
 }
 
@@ -344,6 +364,15 @@ arrow::Status ResolveRunOptions(CliValues* v, bool output_required) {
   if (!v->config_file.empty()) {
     ARROW_RETURN_NOT_OK(
         LoadConfig(v->config_file, &r, v->catalog_given, v->catalog_name_given));
+  }
+  if (!r.sources.empty() && (!r.connect.source.empty() || !r.connect.database.empty())) {
+    return Error(ErrorClass::kUsage,
+                 fmt::format("{} and the job file's \"sources\" ({}) both name "
+                             "databases\nHINT: Drop {} or the job file's sources",
+                             r.connect.source.empty() ? "--database_name" : "--source",
+                             v->config_file,
+                             r.connect.source.empty() ? "--database_name"
+                                                      : "--source (and PGTIDE_SOURCE)"));
   }
   r.catalog.s3 = r.s3;
   ARROW_RETURN_NOT_OK(ResolveProgress(v));

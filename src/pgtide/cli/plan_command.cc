@@ -10,17 +10,21 @@
 #include "pgtide/common/secrets.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/shard_assignment.h"
+#include "pgtide/job/source_options.h"
 
 namespace pgtide::cli {
 
 // The units of work as JSON (README "Scaling out"): one per table, its ranges inside,
 // since the ranges of a table share one snapshot and one commit.
-static void PrintUnits(const job::Preflight& pre, const job::RunOptions& opts) {
-  nlohmann::json units = nlohmann::json::array();
+// For a job with several sources, `source_name` names the unit's source (the job file's
+// name, which `--config` selects again when the orchestrator runs the unit).
+static void AddUnits(const job::Preflight& pre, const std::string& source_name,
+                     nlohmann::json* units) {
   const std::string source = pre.conn->description();
   for (const auto& p : pre.plans) {
     nlohmann::json u;
     u["source"] = source;
+    if (!source_name.empty()) u["source_name"] = source_name;
     u["table"] = p.table.qualified_name();
     u["schema"] = p.table.schema;
     u["name"] = p.table.name;
@@ -33,20 +37,44 @@ static void PrintUnits(const job::Preflight& pre, const job::RunOptions& opts) {
     for (const auto& r : p.ranges) ranges.push_back(r);
     u["ranges"] = ranges;
     if (p.shard >= 0) u["shard"] = p.shard;
-    units.push_back(std::move(u));
+    units->push_back(std::move(u));
   }
-  nlohmann::json out;
-  out["shards"] = opts.shard_count;
-  out["units"] = std::move(units);
-  std::printf("%s\n", out.dump(2).c_str());
 }
 
+static void PrintTable(const job::Preflight& pre);
+
 static arrow::Status Plan(job::RunOptions& opts, bool json) {
-  ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/false));
-  if (json) {
-    PrintUnits(pre, opts);
-    return arrow::Status::OK();
+  nlohmann::json units = nlohmann::json::array();
+  if (opts.sources.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/false));
+    if (json) AddUnits(pre, "", &units);
+    if (!json) PrintTable(pre);
   }
+  for (const auto& source : opts.sources) {
+    auto one = job::OptionsForSource(opts, source);
+    auto pre = job::RunPreflight(one, /*for_run=*/false);
+    if (!pre.ok()) {
+      return arrow::Status(
+          pre.status().code(),
+          fmt::format("source {}: {}", source.name, pre.status().message()),
+          pre.status().detail());
+    }
+    if (json) AddUnits(*pre, source.name, &units);
+    if (!json) {
+      std::printf("source %s\n", source.name.c_str());
+      PrintTable(*pre);
+    }
+  }
+  if (json) {
+    nlohmann::json out;
+    out["shards"] = opts.shard_count;
+    out["units"] = std::move(units);
+    std::printf("%s\n", out.dump(2).c_str());
+  }
+  return arrow::Status::OK();
+}
+
+static void PrintTable(const job::Preflight& pre) {
   const auto& plans = pre.plans;
   size_t w = 5;
   for (const auto& p : plans) {
@@ -69,7 +97,6 @@ static arrow::Status Plan(job::RunOptions& opts, bool json) {
       std::printf("  warning: %s\n", SanitizeLogMessage(warning).c_str());
   }
   std::printf("%zu tables; nothing was written\n", plans.size());
-  return arrow::Status::OK();
 }
 
 int PlanCommand(CliValues* values) {

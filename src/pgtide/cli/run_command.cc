@@ -15,6 +15,7 @@
 #include "pgtide/job/maintenance.h"
 #include "pgtide/job/preflight.h"
 #include "pgtide/job/runner.h"
+#include "pgtide/job/source_options.h"
 #include "pgtide/job/table_claim.h"
 #include "pgtide/runlog/log_upload.h"
 #include "pgtide/runlog/partial_log.h"
@@ -26,14 +27,11 @@ namespace pgtide::cli {
 
 namespace {
 
-/// Everything after the options are parsed; returns the failure that stopped the run
-/// before any table was loaded, or fills `results`.
-arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
-                      const ProgressSettings& progress,
-                      std::vector<job::TableResult>* results) {
-  LogInfo("pgtide run {} starting: job {}, environment {}, load type {}", info->run_id,
-          opts.job_name, opts.environment, info->load_type);
-  ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/true));
+/// Loads the tables `pre` planned; returns the failure that stopped it before any table
+/// was loaded, or fills `results`.
+arrow::Status ExecutePlanned(job::RunOptions& opts, job::Preflight pre,
+                             runlog::RunInfo* info, const ProgressSettings& progress,
+                             std::vector<job::TableResult>* results) {
   info->source = pre.conn->description();
   info->state = pre.state->location();
   info->output = pre.output->location();
@@ -107,6 +105,68 @@ arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
     r.error = fmt::format("not started: the run was interrupted by {}",
                           SignalName(StopSignal()));
   }
+  return arrow::Status::OK();
+}
+
+/// A source of a job with several that could not be planned: one failed line in the
+/// summary, so the run's exit code says what went wrong there.
+job::TableResult SourceFailure(const job::SourceSpec& source, const arrow::Status& st) {
+  job::TableResult r;
+  r.table = job::SourceTableName(source, "(every table)");
+  r.status = job::TableStatus::kFailed;
+  r.error_class = ErrorClassOf(st);
+  r.error = st.message();
+  return r;
+}
+
+/// Everything after the options are parsed; returns the failure that stopped the run
+/// before any table was loaded, or fills `results`. A job with several sources plans
+/// every source before it loads any: a mistake in the job (exit code 2) stops it before
+/// anything is loaded, while a source that cannot be reached fails alone.
+arrow::Status Execute(job::RunOptions& opts, runlog::RunInfo* info,
+                      const ProgressSettings& progress,
+                      std::vector<job::TableResult>* results) {
+  LogInfo("pgtide run {} starting: job {}, environment {}, load type {}", info->run_id,
+          opts.job_name, opts.environment, info->load_type);
+  if (opts.sources.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto pre, job::RunPreflight(opts, /*for_run=*/true));
+    return ExecutePlanned(opts, std::move(pre), info, progress, results);
+  }
+  std::vector<job::RunOptions> options;
+  std::vector<arrow::Result<job::Preflight>> planned;
+  for (const auto& source : opts.sources) {
+    options.push_back(job::OptionsForSource(opts, source));
+    planned.push_back(job::RunPreflight(options.back(), /*for_run=*/true));
+    const auto& st = planned.back().status();
+    if (!st.ok() && ExitCodeOf(st) == ExitCode::kUsage) {
+      return arrow::Status(st.code(),
+                           fmt::format("source {}: {}", source.name, st.message()),
+                           st.detail());
+    }
+  }
+  std::string sources;
+  for (size_t i = 0; i < opts.sources.size() && !StopRequested(); ++i) {
+    const auto& source = opts.sources[i];
+    sources += (sources.empty() ? "" : ", ") + source.name;
+    std::vector<job::TableResult> part;
+    arrow::Status st = planned[i].status();
+    if (st.ok()) {
+      LogInfo("source {}: loading into {}", source.name, options[i].output);
+      st = ExecutePlanned(options[i], std::move(*planned[i]), info, progress, &part);
+    }
+    if (!st.ok()) {
+      LogError("source {}: {}", source.name, st.message());
+      part = {SourceFailure(source, st)};
+    }
+    for (auto& r : part) {
+      if (r.table.rfind(source.name + "/", 0) != 0)
+        r.table = job::SourceTableName(source, r.table);
+      results->push_back(std::move(r));
+    }
+  }
+  info->source = fmt::format("{} sources: {}", opts.sources.size(), sources);
+  info->state = opts.state;
+  info->output = opts.output;
   return arrow::Status::OK();
 }
 

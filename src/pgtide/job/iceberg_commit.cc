@@ -33,6 +33,8 @@ bool OnlyCompactedSince(const std::optional<lake::PointerState>& current,
        s = s->parent_snapshot_id ? m.FindSnapshot(*s->parent_snapshot_id) : nullptr) {
     if (base && s->snapshot_id == *base) return true;
     if (s->operation() != "replace") return false;
+    // A compaction expires the snapshots before it, the base among them.
+    if (base && s->parent_snapshot_id == *base) return true;
   }
   return !base;
 }

@@ -10,7 +10,8 @@
 namespace pgtide::job {
 
 lake::TableIdent IcebergIdentOf(const TablePlan& plan) {
-  return {plan.table.schema, plan.table.name, plan.table_dir};
+  return {plan.lake_namespace.empty() ? plan.table.schema : plan.lake_namespace,
+          plan.table.name, plan.table_dir};
 }
 
 arrow::Status PlanIcebergTable(TablePlan* plan,
@@ -70,11 +71,13 @@ arrow::Result<std::vector<TablePlan>> PlanFromLake(
   std::vector<std::pair<std::string, lake::TableIdent>> idents;
   for (const auto& t : tables) {
     if (!only || t.qualified_name() == *only)
-      idents.push_back({t.qualified_name(), {t.schema, t.name, TableDirOf(t)}});
+      idents.push_back({t.qualified_name(),
+                        {options.namespace_prefix + t.schema, t.name, TableDirOf(t)}});
   }
   ARROW_ASSIGN_OR_RAISE(auto view, lake::LoadLakeState(pointer, csv, idents));
   ARROW_ASSIGN_OR_RAISE(auto plans, PlanTables(tables, view.state, options, every_table));
   for (auto& plan : plans) {
+    plan.lake_namespace = options.namespace_prefix + plan.table.schema;
     if (only && plan.table.qualified_name() != *only) continue;
     auto it = view.pointers.find(plan.table.qualified_name());
     std::optional<lake::PointerState> base;

@@ -25,6 +25,21 @@ struct TableOverride {
   std::string missing_cursor;  // "" = the run's; "reload", "skip" or "fail"
 };
 
+/// One database of a job that lists several (the job file's `sources`, README "Many
+/// sources in one job"): each (source, table) is a unit of its own.
+struct SourceSpec {
+  /// [a-z][a-z0-9]*(_[a-z0-9]+)*: the source's folder in the lake and, with a catalog,
+  /// the prefix of its namespaces ("<name>__<schema>", unambiguous since a name never
+  /// holds
+  /// "__").
+  std::string name;
+  std::string dsn;  // `source`, or the value of the environment variable `source_env`
+  std::vector<std::string> schemas;  // empty: the run's --schema
+  std::vector<std::string> include;  // empty: the run's --include
+  std::vector<std::string> exclude;  // empty: the run's --exclude
+  std::map<std::string, TableOverride> overrides;
+};
+
 /// Everything a run needs, after flags, aliases, config file and environment are merged.
 struct RunOptions {
   source::ConnectOptions connect;
@@ -84,6 +99,12 @@ struct RunOptions {
   /// This process loads the tables of shard `shard_index` of `shard_count` (0: all).
   int shard_index = 0;
   int shard_count = 0;
+  /// The job file's sources; empty: the one --source. A run with sources loads each in
+  /// turn with OptionsForSource (job/source_options.h).
+  std::vector<SourceSpec> sources;
+  /// Prefixed to each table's catalog namespace (its schema): "<source>__" for a source
+  /// of a job with several.
+  std::string namespace_prefix;
   int64_t batch_rows = 16384;  // rows per decoded Arrow batch: cache-sized; measured
                                // 5% less CPU and 40% less memory than 64k
 };

@@ -44,6 +44,9 @@ struct TablePlan {
   /// commit creates it), and the schema (field ids assigned) and partition spec this
   /// run writes (job/iceberg_plan.h).
   std::optional<lake::PointerState> lake_base;
+  /// The table's namespace in a catalog: its schema, prefixed for a source of a job with
+  /// several (RunOptions::namespace_prefix).
+  std::string lake_namespace;
   iceberg::Schema lake_schema;
   int32_t lake_last_column_id = 0;
   iceberg::PartitionSpec lake_spec;

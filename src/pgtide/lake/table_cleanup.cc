@@ -165,7 +165,11 @@ arrow::Result<int> DeleteOrphanFiles(storage::ObjectStore* store, const TableIde
     const bool run_file = !sink::RunIdOfFile(f.rel).empty();
     const bool staging = sink::IsAbandonedStagingFile(f.rel);
     const bool compaction = name.rfind("compact-", 0) == 0 && EndsWith(name, ".parquet");
-    if (((run_file || staging) && (locked || old(f))) || (compaction && old(f)))
+    // Taken out of the table by a committed overwrite or replace whose clean-up died:
+    // no commit in progress can want it back.
+    const bool replaced = referenced.replaced_files.count(f.rel) > 0;
+    if (((run_file || staging) && (locked || old(f))) ||
+        ((compaction || run_file) && replaced) || (compaction && old(f)))
       ARROW_RETURN_NOT_OK(remove(f.rel));
   }
 

@@ -68,12 +68,16 @@ arrow::Result<ReferencedFiles> ReferencedByAnySnapshot(
       // A deleted entry's file is read by the snapshots before it, which are either
       // retained (and list it as live themselves) or expired: only live ones count.
       for (const auto& e : entries) {
-        if (e.status == iceberg::EntryStatus::kDeleted) continue;
         ARROW_ASSIGN_OR_RAISE(auto data_rel, LakeRelPath(store, e.data_file.file_path));
-        out.data_files.insert(data_rel);
+        if (e.status == iceberg::EntryStatus::kDeleted) {
+          out.replaced_files.insert(data_rel);
+        } else {
+          out.data_files.insert(data_rel);
+        }
       }
     }
   }
+  for (const auto& f : out.data_files) out.replaced_files.erase(f);
   return out;
 }
 

@@ -29,6 +29,9 @@ arrow::Result<std::vector<iceberg::ManifestEntry>> LiveEntriesOf(
 /// `metadata` reads, and the manifest files and manifest lists those snapshots use.
 struct ReferencedFiles {
   std::set<std::string> data_files;
+  /// Files a retained snapshot records as removed (the DELETED entries of an overwrite
+  /// or a replace) that no snapshot reads: committed once, taken out by a later commit.
+  std::set<std::string> replaced_files;
   std::set<std::string> metadata_files;  // manifests and manifest lists
 };
 arrow::Result<ReferencedFiles> ReferencedByAnySnapshot(

@@ -136,6 +136,10 @@ arrow::Status ObjectStore::DeleteFile(const std::string& rel) {
   ARROW_RETURN_NOT_OK(CheckReachable());
   auto st = fs_->DeleteFile(Full(rel));
   if (!st.ok()) {
+    // Already gone (another clean-up got there first) is what was asked for.
+    auto info = fs_->GetFileInfo(Full(rel));
+    if (info.ok() && info->type() == arrow::fs::FileType::NotFound)
+      return arrow::Status::OK();
     NoteFailure(st);
     return StorageError(st, "delete " + Describe(rel) + Via(st));
   }

@@ -78,6 +78,8 @@ class ObjectStore {
   };
   /// ListFiles with modification times, for clean-up that waits out a grace period.
   arrow::Result<std::vector<ListedFile>> ListFilesWithTimes(const std::string& rel_dir);
+  /// Deletes `rel`; a file already gone counts as deleted (clean-ups are idempotent and
+  /// may race: a run's sweep and `pgtide maintain`).
   arrow::Status DeleteFile(const std::string& rel);
   /// Reads a whole small file; nullopt when it does not exist.
   arrow::Result<std::optional<std::string>> ReadSmall(const std::string& rel);
