@@ -314,7 +314,9 @@ def s3_bucket(moto_server):
 
 # --------------------------------------------------------------------------- S3 (versitygw)
 
-VERSITYGW = REPO / ".deps" / "versitygw" / "bin" / "versitygw"
+# scripts/install-versitygw.sh puts it here; PGTIDE_TEST_VERSITYGW names another binary.
+VERSITYGW = pathlib.Path(os.environ.get("PGTIDE_TEST_VERSITYGW")
+                         or REPO / ".deps" / "versitygw" / "bin" / "versitygw")
 
 
 @dataclass
