@@ -39,5 +39,6 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "${want[@]}"
   touch "$stamp"
 fi
+scripts/install-versitygw.sh  # the e2e tests' S3 server that enforces conditional writes
 [ "${1:-}" = "--spark" ] && scripts/install-iceberg-readers.sh
 echo "install-deps: ok"

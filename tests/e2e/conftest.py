@@ -312,6 +312,72 @@ def s3_bucket(moto_server):
                     fs=arrow_s3fs(moto_server.endpoint))
 
 
+# --------------------------------------------------------------------------- S3 (versitygw)
+
+# scripts/install-versitygw.sh puts it here; PGTIDE_TEST_VERSITYGW names another binary.
+VERSITYGW = pathlib.Path(os.environ.get("PGTIDE_TEST_VERSITYGW")
+                         or REPO / ".deps" / "versitygw" / "bin" / "versitygw")
+
+
+@dataclass
+class VersityGw:
+    """versitygw (Versity's S3 gateway) over a posix folder: a real S3 server that enforces
+    conditional writes (If-None-Match, If-Match), as Iceberg commits on S3 need."""
+    endpoint: str
+    dir: pathlib.Path
+    proc: subprocess.Popen = field(repr=False)
+
+
+@pytest.fixture(scope="session")
+def versitygw_server(tmp_path_factory):
+    if not VERSITYGW.exists():
+        why = f"versitygw not found at {VERSITYGW}: run scripts/install-versitygw.sh"
+        if os.environ.get("CI"):
+            pytest.fail(why, pytrace=False)  # CI must run the scenario, never skip it
+        pytest.skip(why)
+    work = tmp_path_factory.mktemp("versitygw")
+    (work / "data").mkdir()
+    port = free_port()
+    log = open(work / "versitygw.log", "w")
+    # The credentials are the ones pgtide_env gives pgtide (and boto3_client uses).
+    proc = subprocess.Popen([str(VERSITYGW), "--access", "testing", "--secret", "testing",
+                             "--port", f"127.0.0.1:{port}", "--quiet", "posix",
+                             str(work / "data")], stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"versitygw exited with {proc.returncode}:\n"
+                            f"{(work / 'versitygw.log').read_text()}", pytrace=False)
+            try:
+                boto3_client(endpoint).list_buckets()
+                break
+            except Exception:
+                if time.time() > deadline:
+                    pytest.fail(f"versitygw did not answer on {endpoint} within 30 s:\n"
+                                f"{(work / 'versitygw.log').read_text()}", pytrace=False)
+                time.sleep(0.2)
+        yield VersityGw(endpoint=endpoint, dir=work / "data", proc=proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+
+
+@pytest.fixture
+def versitygw_bucket(versitygw_server):
+    endpoint = versitygw_server.endpoint
+    client = boto3_client(endpoint)
+    name = f"pgtide-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(Bucket=name)
+    return S3Bucket(name=name, endpoint=endpoint, client=client, fs=arrow_s3fs(endpoint))
+
+
 # --------------------------------------------------------------------------- pgtide
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import signal
 import socket
 import threading
@@ -270,15 +271,26 @@ def test_concurrent_writers_lose_and_double_nothing(pg_db, tmp_path):
 # --------------------------------------------------------------------------- crashes
 
 
+RUN_FILE = re.compile(r"(?:part|compact)-(\d{8}T\d{6}Z-[0-9a-f]{6})-\d+\.parquet")
+
+
+def committed_runs_of(summary: dict) -> set[str]:
+    """The runs a snapshot commits: its load's run id, or the run that compacted."""
+    return {summary[k] for k in ("pgtide.run-id", "pgtide.maintenance-run") if summary.get(k)}
+
+
 class IcebergPoller:
     """Reads the events table through Iceberg (pyiceberg) over and over while runs are
     killed: every read must be one committed snapshot, whole — no row version twice, as many
-    rows as the snapshot's summary says — never a mix with a dead run's files."""
+    rows as the snapshot's summary says — never a mix with a dead run's files. It keeps which
+    files each snapshot it read held, and which runs the snapshots it saw committed."""
 
     def __init__(self, lake):
         import iceberg_readers as ir
         self.ir, self.lake = ir, lake
         self.reads, self.errors, self.bad = 0, 0, []
+        self.files: dict[str, set[int]] = {}  # data file -> snapshot ids that read it
+        self.committed_runs: set[str] = set()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -291,12 +303,19 @@ class IcebergPoller:
                                                                           "events"))
                 t = StaticTable.from_metadata(str(md))
                 snap = t.current_snapshot()
-                rows = t.scan().to_arrow().select(["id", "updated_at"]).to_pylist()
+                scan = t.scan()
+                paths = [task.file.file_path for task in scan.plan_files()]
+                rows = scan.to_arrow().select(["id", "updated_at"]).to_pylist()
             except Exception:  # no table yet, or a snapshot expired under the read: retry
                 self.errors += 1
                 time.sleep(0.05)
                 continue
             self.reads += 1
+            for s in t.metadata.snapshots:
+                self.committed_runs |= committed_runs_of(
+                    dict(s.summary.additional_properties) if s.summary else {})
+            for path in paths:
+                self.files.setdefault(path, set()).add(snap.snapshot_id)
             versions = [(r["id"], r["updated_at"]) for r in rows]
             total = int(snap.summary["total-records"]) if snap else 0
             if len(versions) != len(set(versions)) or len(versions) != total:
@@ -307,43 +326,118 @@ class IcebergPoller:
         self.thread.join(timeout=60)
 
 
+def committed_runs_on_disk(lake, table: str = "events") -> set[str]:
+    """Runs that some metadata version of the table ever committed (old versions stay)."""
+    import json
+    meta = os.path.join(lake, "_iceberg", "public", table, "metadata")
+    out = set()
+    for name in os.listdir(meta):
+        if name.endswith(".metadata.json"):
+            with open(os.path.join(meta, name)) as f:
+                for s in json.load(f).get("snapshots", []):
+                    out |= committed_runs_of(s.get("summary", {}))
+    return out
+
+
+def assert_no_committed_file_deleted(lake, poller: IcebergPoller) -> None:
+    """Every file a retained snapshot reads exists, and a file the poller read that is gone
+    was read only by snapshots that were expired since (by a full load or a compaction)."""
+    import iceberg_readers as ir
+    from pyiceberg.table import StaticTable
+    t = StaticTable.from_metadata(str(ir.resolve_metadata(
+        ir.iceberg_table_dir(lake, "public", "events"))))
+    retained = {s.snapshot_id for s in t.metadata.snapshots}
+    for sid in retained:
+        missing = [task.file.file_path for task in t.scan(snapshot_id=sid).plan_files()
+                   if not os.path.exists(task.file.file_path)]
+        assert not missing, f"snapshot {sid} reads deleted files: {missing[:3]}"
+    gone = {f: sids for f, sids in poller.files.items() if not os.path.exists(f)}
+    still_read = {f: sids & retained for f, sids in gone.items() if sids & retained}
+    assert not still_read, f"files of retained snapshots were deleted: {list(still_read)[:3]}"
+
+
 def test_runs_killed_at_random_moments_converge(pg_db, tmp_path):
     """30 runs killed with SIGKILL at random moments (before, during and after writing
-    files, around the commit), each followed by changes and sometimes a normal run, while a
-    reader polls the table through Iceberg."""
+    files, around the commit) while writer threads commit inserts and updates that move
+    rows' cursor forward, each kill followed by more changes and sometimes a normal run,
+    and a reader polls the table through Iceberg. The writers stop before the final run."""
     lake = tmp_path / "lake"
     create_events(pg_db, 30000)
     create_events(pg_db, 3000, table="other")
     rng = random.Random(11)
-    committed = all_versions(pg_db)
+    # Versions the test's own inserts committed (the writers keep theirs).
+    main_versions = all_versions(pg_db)
+    runs_with_writes = 0
     poller = IcebergPoller(lake)
     try:
-        for i in range(30):
-            got = pg_db.query("INSERT INTO events (payload) SELECT md5(random()::text) "
-                              "FROM generate_series(1, %s) RETURNING id, updated_at",
-                              (rng.randint(0, 3000),))
-            committed |= set(got)
-            p = start_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type",
-                             rng.choice(["cdc", "cdc", "full"]), "--no-progress")
-            time.sleep(rng.uniform(0, 0.6))
-            p.send_signal(signal.SIGKILL)
-            p.communicate()
-            if rng.random() < 0.5:
-                cdc(pg_db, lake)
+        with Writers(pg_db.uri, n=2, seed=13) as w:
+            for i in range(30):
+                got = pg_db.query("INSERT INTO events (payload) SELECT md5(random()::text) "
+                                  "FROM generate_series(1, %s) RETURNING id, updated_at",
+                                  (rng.randint(0, 3000),))
+                main_versions |= set(got)
+                before = len(w.committed)
+                p = start_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type",
+                                 rng.choice(["cdc", "cdc", "full"]), "--no-progress")
+                time.sleep(rng.uniform(0, 0.6))
+                p.send_signal(signal.SIGKILL)
+                p.communicate()
+                runs_with_writes += len(w.committed) > before
+                if rng.random() < 0.5:
+                    cdc(pg_db, lake)
+            assert not w.errors, w.errors
         cdc(pg_db, lake)
     finally:
         poller.close()
+    # The writers really wrote while the killed runs ran, updates included.
+    assert runs_with_writes >= 10, f"writers committed during only {runs_with_writes} kills"
+    assert w.updated, "no writer transaction moved a row's cursor forward"
     assert poller.reads > 0 and not poller.bad, (poller.reads, poller.bad[:5])
+    # No read saw a file of a run that never committed (killed runs leave such files for
+    # the next run to sweep; how many depends on where the kills land).
+    committed_runs = committed_runs_on_disk(lake) | poller.committed_runs
+    seen_runs = {RUN_FILE.search(f).group(1) for f in poller.files}
+    assert seen_runs <= committed_runs, (
+        f"the poller read files of runs that never committed: {seen_runs - committed_runs}")
+    assert_no_committed_file_deleted(lake, poller)
     # No staging file of a killed run is visible to readers once the next run swept.
     leftovers = [f for d, _, fs in os.walk(lake) if "_pgtide" not in d for f in fs if ".tmp-" in f]
     assert not leftovers, leftovers
-    assert_exactly_once(pg_db, lake, "events", committed, committed)
+    committed = w.committed | main_versions
+    must_have = w.must_have(pg_db, main_versions)
+    assert_exactly_once(pg_db, lake, "events", committed, must_have)
     assert sorted(lake_versions(lake, "other")) == sorted(all_versions(pg_db, "other"))
-    # Through Iceberg too: every version exactly once.
+    # Through Iceberg too: every current version exactly once, nothing never committed.
     import iceberg_readers as ir
     t = ir.read_pyiceberg_static(ir.iceberg_table_dir(lake, "public", "events"))
     versions = [(r["id"], r["updated_at"]) for r in t.select(["id", "updated_at"]).to_pylist()]
-    assert len(versions) == len(set(versions)) and set(versions) == committed
+    assert len(versions) == len(set(versions)), "a version is twice in the Iceberg table"
+    assert must_have <= set(versions) <= committed
+    assert set(versions) == set(lake_versions(lake, "events")), (
+        "Iceberg and the plain folders disagree")
+
+
+@pytest.mark.parametrize("prefix", ["part", "compact"])
+def test_a_dead_runs_file_is_swept_whatever_wrote_it(pg_db, tmp_path, prefix):
+    """A run killed after writing a data file and before committing it leaves the file in
+    the table's folder, named by its run: a load's part-<run>-N.parquet, or a compaction's
+    compact-<run>-N.parquet (a run compacts at its end; a full load killed between
+    expiring snapshots and deleting their files leaves a committed compact file no
+    snapshot reads any more). The next run deletes it, or plain-folder readers see its
+    rows twice (the killed-runs test above met the compact case)."""
+    import shutil
+    lake = tmp_path / "lake"
+    create_events(pg_db, 50)
+    cdc(pg_db, lake)
+    folder = next((lake / "public" / "events").glob("updated_at_date=*"))
+    written = next(folder.glob("part-*.parquet"))
+    dead = folder / f"{prefix}-20261203T000000Z-dead00-00000.parquet"
+    shutil.copy(written, dead)  # what the dead run had written: the same rows
+    pg_db.execute("INSERT INTO events (payload) VALUES ('after the crash')")
+    cdc(pg_db, lake)
+    assert not dead.exists(), f"{dead.name}: the next run left a file no snapshot reads"
+    v = all_versions(pg_db)
+    assert_exactly_once(pg_db, lake, "events", v, v)
 
 
 class FlakyProxy:
