@@ -74,7 +74,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 want=("pyspark==$PYSPARK_VERSION" "pyarrow==$PYARROW_VERSION" "pyiceberg[sql-sqlite]>=0.10"
       "fastavro>=1.9" "pytest>=8" "duckdb==$DUCKDB_VERSION"
-      "duckdb-extension-iceberg==$DUCKDB_VERSION" "duckdb-extension-avro==$DUCKDB_VERSION")
+      "duckdb-extension-iceberg==$DUCKDB_VERSION" "duckdb-extension-avro==$DUCKDB_VERSION"
+      "duckdb-extension-httpfs==$DUCKDB_VERSION")
 stamp="$VENV/.pgtide-deps-$(printf '%s\n' "${want[@]}" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "${want[@]}"

@@ -6,6 +6,7 @@ so Spark's ~10 s start is paid once.
 Protocol: one JSON request per stdin line, one JSON reply per stdout line.
   {"op": "spark", "warehouse": W, "ns": N, "table": T, "out": PATH}
   {"op": "duckdb", "metadata": M, "out": PATH}
+  {"op": "duckdb_rest", "endpoint": URI, "warehouse": W, "ns": N, "table": T, "out": PATH}
   {"op": "spark_catalog", "catalog": C, "conf": {K: V}, "ns": N, "table": T, "out": PATH}
     (a catalog of any type: spark.sql.catalog.C.K = V, e.g. type=jdbc or type=rest)
 The table read is written to PATH as an Arrow IPC file (lossless: decimals, years outside
@@ -124,17 +125,38 @@ def _duckdb_extension(package: str, name: str) -> str:
     return str(found[-1])
 
 
-def read_duckdb(metadata: str) -> pa.Table:
+def _duckdb_connection(extensions=(("duckdb_extension_avro", "avro"),
+                                   ("duckdb_extension_iceberg", "iceberg"))):
     import duckdb
 
     con = duckdb.connect(config={"autoinstall_known_extensions": "false",
                                  "autoload_known_extensions": "false"})
+    # Loaded from the PyPI wheels' files: the machine reaches no extension repository.
+    for package, name in extensions:
+        con.execute(f"LOAD '{_duckdb_extension(package, name)}'")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_duckdb_rest(endpoint: str, warehouse: str, ns: str, table: str) -> pa.Table:
+    """The table through DuckDB's ATTACH ... (TYPE iceberg) of a REST catalog (httpfs
+    carries its HTTP requests)."""
+    con = _duckdb_connection((("duckdb_extension_httpfs", "httpfs"),
+                              ("duckdb_extension_avro", "avro"),
+                              ("duckdb_extension_iceberg", "iceberg")))
     try:
-        # Loaded from the PyPI wheels' files: the machine reaches no extension repository.
-        for package, name in (("duckdb_extension_avro", "avro"),
-                              ("duckdb_extension_iceberg", "iceberg")):
-            con.execute(f"LOAD '{_duckdb_extension(package, name)}'")
-        con.execute("SET TimeZone = 'UTC'")
+        q = lambda s: s.replace("'", "''")  # noqa: E731
+        con.execute(f"ATTACH '{q(warehouse)}' AS rest_lake (TYPE iceberg, "
+                    f"ENDPOINT '{q(endpoint)}', AUTHORIZATION_TYPE 'none')")
+        ident = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+        return con.sql(f"SELECT * FROM rest_lake.{ident(ns)}.{ident(table)}").fetch_arrow_table()
+    finally:
+        con.close()
+
+
+def read_duckdb(metadata: str) -> pa.Table:
+    con = _duckdb_connection()
+    try:
         rel = con.sql(f"SELECT * FROM iceberg_scan('{metadata.replace(chr(39), chr(39) * 2)}')")
         return rel.fetch_arrow_table()
     finally:
@@ -146,6 +168,8 @@ def handle(req: dict) -> None:
         table = read_spark(req["warehouse"], req["ns"], req["table"])
     elif req["op"] == "spark_catalog":
         table = read_spark_catalog(req["catalog"], req["conf"], req["ns"], req["table"])
+    elif req["op"] == "duckdb_rest":
+        table = read_duckdb_rest(req["endpoint"], req["warehouse"], req["ns"], req["table"])
     elif req["op"] == "duckdb":
         table = read_duckdb(req["metadata"])
     else:

@@ -229,6 +229,20 @@ def read_spark_catalog(catalog: str, conf: dict[str, str], ns: str, table: str) 
     return _worker.request(op="spark_catalog", catalog=catalog, conf=conf, ns=ns, table=table)
 
 
+def read_duckdb_rest(endpoint: str, warehouse: str, ns: str, table: str) -> pa.Table:
+    """The table through DuckDB's ATTACH '<warehouse>' (TYPE iceberg, ENDPOINT ...) of an
+    Iceberg REST catalog."""
+    why = duckdb_iceberg_available()
+    if why:
+        raise ReaderUnavailable(why)
+    site = list((READERS_PYTHON.parent.parent / "lib").glob(
+        "python*/site-packages/duckdb_extension_httpfs"))
+    if not site:
+        raise ReaderUnavailable(f"DuckDB's httpfs extension is not installed: {INSTALL_HINT}")
+    return _worker.request(op="duckdb_rest", endpoint=endpoint, warehouse=warehouse, ns=ns,
+                           table=table)
+
+
 def jdbc_driver_available(name: str) -> str | None:
     """None when the JDBC driver jar `name` (postgresql, sqlite-jdbc) is installed."""
     if not sorted(SPARK_JAR_DIR.glob(f"{name}-*.jar")):

@@ -1,0 +1,217 @@
+#include "pgtide/lake/rest_catalog.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pgtide/common/error_catalogue.h"
+#include "pgtide/common/exit_code.h"
+#include "pgtide/common/secrets.h"
+#include "pgtide/lake/metadata_file_name.h"
+#include "pgtide/lake/rest_auth.h"
+#include "pgtide/lake/rest_updates.h"
+#include "pgtide/storage/http_request.h"
+
+namespace pgtide::lake {
+
+using nlohmann::json;
+
+struct RestCatalog::Answer {
+  long status = 0;
+  json body;  // the parsed body, or an empty object
+  std::string text;
+};
+
+namespace {
+
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// http:// only where nobody else can read the token on the way.
+bool IsLoopback(const std::string& uri) {
+  for (const char* host : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    const std::string h = host;
+    if (StartsWith(uri, h) &&
+        (uri.size() == h.size() || uri[h.size()] == ':' || uri[h.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
+// The REST spec's ErrorModel: {"error": {"message", "type", "code"}}.
+std::string ErrorTextOf(const json& body, const std::string& text) {
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    const json& e = body["error"];
+    return fmt::format("{}: {}", e.value("type", "error"), e.value("message", ""));
+  }
+  return text.substr(0, 300);
+}
+
+}  // namespace
+
+arrow::Result<std::unique_ptr<RestCatalog>> RestCatalog::Open(
+    const std::string& uri, const CatalogOptions& options,
+    std::shared_ptr<storage::ObjectStore> output) {
+  if (!StartsWith(uri, "https://") && !IsLoopback(uri)) {
+    return Error(ErrorClass::kUsage,
+                 fmt::format("--catalog rest:{}: the URI must be https:// (http:// only "
+                             "for 127.0.0.1 or localhost), since requests carry the "
+                             "catalog's token",
+                             MaskDsn(uri)));
+  }
+  std::string base = uri, warehouse;
+  const size_t q = base.find('?');
+  if (q != std::string::npos) {
+    const std::string query = base.substr(q + 1);
+    base.erase(q);
+    if (StartsWith(query, "warehouse=")) {
+      warehouse = query.substr(10);
+    } else {
+      return Error(ErrorClass::kUsage,
+                   fmt::format("--catalog rest:{}: unknown query {}\nHINT: The only "
+                               "parameter is ?warehouse=<name>",
+                               MaskDsn(uri), query));
+    }
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::unique_ptr<RestCatalog> catalog(
+      new RestCatalog(base, options.timeout_s, std::move(output)));
+  ARROW_ASSIGN_OR_RAISE(catalog->authorization_,
+                        RestAuthorizationHeader(base, options.timeout_s));
+  // GET /v1/config: the server's prefix for every other path ("overrides" win over
+  // "defaults", as in Iceberg's RESTSessionCatalog).
+  catalog->prefix_ = "v1";
+  const std::string config =
+      warehouse.empty() ? "config" : "config?warehouse=" + storage::UrlEncode(warehouse);
+  ARROW_ASSIGN_OR_RAISE(auto a, catalog->Call("GET", config, "", "reading its config"));
+  if (a.status != 200) return catalog->Unexpected(a, "reading its config");
+  std::string prefix;
+  for (const char* section : {"defaults", "overrides"}) {
+    const json& s = a.body.value(section, json::object());
+    if (s.is_object() && s.contains("prefix") && s["prefix"].is_string())
+      prefix = s["prefix"].get<std::string>();
+  }
+  if (!prefix.empty()) catalog->prefix_ = "v1/" + prefix;
+  return catalog;
+}
+
+arrow::Result<RestCatalog::Answer> RestCatalog::Call(const std::string& method,
+                                                     const std::string& path,
+                                                     const std::string& body,
+                                                     const std::string& what) {
+  storage::HttpRequest req;
+  req.method = method;
+  req.url = base_ + "/" + (StartsWith(path, "v1") ? path : prefix_ + "/" + path);
+  if (path == "config" || StartsWith(path, "config?")) req.url = base_ + "/v1/" + path;
+  req.timeout_s = timeout_s_;
+  req.headers = {"Accept: application/json", "Content-Type: application/json"};
+  if (!authorization_.empty()) req.headers.push_back(authorization_);
+  req.body = body;
+  ARROW_ASSIGN_OR_RAISE(auto r, storage::PerformHttp(req));
+  if (!r.sent) {
+    return Error(ErrorClass::kCatalogUnavailable,
+                 fmt::format("{}: {} failed: {}{}", Describe(), what, r.curl_error,
+                             r.timed_out && method == "POST"
+                                 ? "; whether it took effect is unknown"
+                                 : ""));
+  }
+  Answer a;
+  a.status = r.status;
+  a.text = std::move(r.body);
+  a.body = json::parse(a.text, nullptr, /*allow_exceptions=*/false);
+  if (a.body.is_discarded()) a.body = json::object();
+  return a;
+}
+
+arrow::Status RestCatalog::Unexpected(const Answer& a, const std::string& what) const {
+  const ErrorClass cls = (a.status == 401 || a.status == 403)
+                             ? ErrorClass::kCatalogDenied
+                             : ErrorClass::kCatalogUnavailable;
+  return Error(cls, fmt::format("{}: {} failed: HTTP {}: {}", Describe(), what, a.status,
+                                Redact(ErrorTextOf(a.body, a.text))));
+}
+
+std::string RestCatalog::NamespacePath(const std::string& ns) const {
+  return "namespaces/" + storage::UrlEncode(ns);
+}
+
+std::string RestCatalog::TablePath(const TableIdent& table) const {
+  return NamespacePath(table.ns) + "/tables/" + storage::UrlEncode(table.name);
+}
+
+arrow::Result<std::optional<PointerState>> RestCatalog::Load(const TableIdent& table) {
+  const std::string what = "loading table " + table.ToString();
+  ARROW_ASSIGN_OR_RAISE(auto a, Call("GET", TablePath(table), "", what));
+  if (a.status == 404) return std::optional<PointerState>();
+  if (a.status != 200) return Unexpected(a, what);
+  const std::string location = a.body.value("metadata-location", "");
+  if (location.empty() || !a.body.contains("metadata")) {
+    return Error(ExitCode::kState,
+                 fmt::format("table {}: {} returned it without metadata-location or "
+                             "metadata",
+                             table.ToString(), Describe()));
+  }
+  auto parsed = iceberg::TableMetadataFromJson(a.body["metadata"].dump());
+  if (!parsed.ok()) {
+    return Error(ExitCode::kState,
+                 fmt::format("table {}: its Iceberg metadata from {} cannot be read: {}",
+                             table.ToString(), Describe(), parsed.status().message()));
+  }
+  PointerState state;
+  state.metadata_location = location;
+  state.token = location;
+  state.metadata = std::move(*parsed);
+  return std::optional<PointerState>(std::move(state));
+}
+
+arrow::Result<SwapOutcome> RestCatalog::Register(const TableIdent& table,
+                                                 const iceberg::TableMetadata& next) {
+  // The namespace first; 409 = it exists.
+  json ns = {{"namespace", {table.ns}}, {"properties", json::object()}};
+  ARROW_ASSIGN_OR_RAISE(auto created, Call("POST", "namespaces", ns.dump(),
+                                           "creating namespace " + table.ns));
+  if (created.status != 200 && created.status != 409)
+    return Unexpected(created, "creating namespace " + table.ns);
+  const std::string rel = NextMetadataFileRel(table, std::nullopt);
+  ARROW_RETURN_NOT_OK(output_->WriteSmall(rel, iceberg::TableMetadataToJson(next)));
+  const std::string what = "registering table " + table.ToString();
+  json req = {{"name", table.name}, {"metadata-location", output_->Uri(rel)}};
+  auto a = Call("POST", NamespacePath(table.ns) + "/register", req.dump(), what);
+  if (!a.ok()) {
+    if (a.status().message().find("is unknown") == std::string::npos)
+      ARROW_UNUSED(output_->DeleteFile(rel));
+    return a.status();
+  }
+  if (a->status == 200) return SwapOutcome::kSwapped;
+  ARROW_UNUSED(output_->DeleteFile(rel));
+  if (a->status == 409) return SwapOutcome::kConflict;
+  return Unexpected(*a, what);
+}
+
+arrow::Result<SwapOutcome> RestCatalog::Swap(const TableIdent& table,
+                                             const std::optional<PointerState>& base,
+                                             const iceberg::TableMetadata& next) {
+  if (!base) return Register(table, next);
+  json req = {{"identifier", {{"namespace", {table.ns}}, {"name", table.name}}},
+              {"requirements", RestRequirements(base->metadata)},
+              {"updates", RestUpdates(base->metadata, next)}};
+  const std::string what = "committing table " + table.ToString();
+  ARROW_ASSIGN_OR_RAISE(auto a, Call("POST", TablePath(table), req.dump(), what));
+  if (a.status == 200) return SwapOutcome::kSwapped;
+  // 409: a requirement failed (another writer moved main) and nothing was applied.
+  if (a.status == 409) return SwapOutcome::kConflict;
+  // REST spec: 500, 502 and 504 are CommitStateUnknown; the server may have applied it.
+  if (a.status == 500 || a.status == 502 || a.status == 504) {
+    return Error(ErrorClass::kCatalogUnavailable,
+                 fmt::format("{}: {} failed: HTTP {}: {}\nDETAIL: whether table {} "
+                             "took the commit is unknown; the next run finds out",
+                             Describe(), what, a.status, ErrorTextOf(a.body, a.text),
+                             table.ToString()));
+  }
+  return Unexpected(a, what);
+}
+
+std::string RestCatalog::Describe() const { return "REST catalog " + MaskDsn(base_); }
+
+}  // namespace pgtide::lake
