@@ -165,18 +165,26 @@ arrow::Result<std::optional<PointerState>> RestCatalog::Load(const TableIdent& t
   return std::optional<PointerState>(std::move(state));
 }
 
+arrow::Status RestCatalog::EnsureNamespace(const std::string& ns) {
+  const std::string what = "creating namespace " + ns;
+  json body = {{"namespace", {ns}}, {"properties", json::object()}};
+  ARROW_ASSIGN_OR_RAISE(auto created, Call("POST", "namespaces", body.dump(), what));
+  if (created.status == 200 || created.status == 409) return arrow::Status::OK();
+  // Another writer creating it at the same moment may make the server fail otherwise
+  // (Iceberg's server on SQLite answers 500); what counts is that it exists now.
+  ARROW_ASSIGN_OR_RAISE(auto now, Call("GET", NamespacePath(ns), "", what));
+  if (now.status == 200) return arrow::Status::OK();
+  return Unexpected(created, what);
+}
+
 arrow::Result<SwapOutcome> RestCatalog::Register(const TableIdent& table,
                                                  const iceberg::TableMetadata& next) {
-  // The namespace first; 409 = it exists.
-  json ns = {{"namespace", {table.ns}}, {"properties", json::object()}};
-  ARROW_ASSIGN_OR_RAISE(auto created, Call("POST", "namespaces", ns.dump(),
-                                           "creating namespace " + table.ns));
-  if (created.status != 200 && created.status != 409)
-    return Unexpected(created, "creating namespace " + table.ns);
+  ARROW_RETURN_NOT_OK(EnsureNamespace(table.ns));
   const std::string rel = NextMetadataFileRel(table, std::nullopt);
   ARROW_RETURN_NOT_OK(output_->WriteSmall(rel, iceberg::TableMetadataToJson(next)));
+  const std::string location = output_->Uri(rel);
   const std::string what = "registering table " + table.ToString();
-  json req = {{"name", table.name}, {"metadata-location", output_->Uri(rel)}};
+  json req = {{"name", table.name}, {"metadata-location", location}};
   auto a = Call("POST", NamespacePath(table.ns) + "/register", req.dump(), what);
   if (!a.ok()) {
     if (a.status().message().find("is unknown") == std::string::npos)
@@ -184,9 +192,24 @@ arrow::Result<SwapOutcome> RestCatalog::Register(const TableIdent& table,
     return a.status();
   }
   if (a->status == 200) return SwapOutcome::kSwapped;
+  if (a->status == 500 || a->status == 502 || a->status == 504) {
+    // The table may now point at the file: it stays.
+    return UnknownOutcome(*a, what, table, location);
+  }
   ARROW_UNUSED(output_->DeleteFile(rel));
   if (a->status == 409) return SwapOutcome::kConflict;
   return Unexpected(*a, what);
+}
+
+arrow::Status RestCatalog::UnknownOutcome(const Answer& a, const std::string& what,
+                                          const TableIdent& table,
+                                          const std::string& location) const {
+  return Error(
+      ErrorClass::kCatalogUnavailable,
+      fmt::format("{}: {} failed: HTTP {}: {}\nDETAIL: whether table {} took "
+                  "the commit{} is unknown; the next run finds out",
+                  Describe(), what, a.status, Redact(ErrorTextOf(a.body, a.text)),
+                  table.ToString(), location.empty() ? "" : " (" + location + ")"));
 }
 
 arrow::Result<SwapOutcome> RestCatalog::Swap(const TableIdent& table,
@@ -202,13 +225,8 @@ arrow::Result<SwapOutcome> RestCatalog::Swap(const TableIdent& table,
   // 409: a requirement failed (another writer moved main) and nothing was applied.
   if (a.status == 409) return SwapOutcome::kConflict;
   // REST spec: 500, 502 and 504 are CommitStateUnknown; the server may have applied it.
-  if (a.status == 500 || a.status == 502 || a.status == 504) {
-    return Error(ErrorClass::kCatalogUnavailable,
-                 fmt::format("{}: {} failed: HTTP {}: {}\nDETAIL: whether table {} "
-                             "took the commit is unknown; the next run finds out",
-                             Describe(), what, a.status, ErrorTextOf(a.body, a.text),
-                             table.ToString()));
-  }
+  if (a.status == 500 || a.status == 502 || a.status == 504)
+    return UnknownOutcome(a, what, table, "");
   return Unexpected(a, what);
 }
 

@@ -46,6 +46,12 @@ class RestCatalog : public TablePointer {
   arrow::Status Unexpected(const Answer& a, const std::string& what) const;
   std::string TablePath(const TableIdent& table) const;
   std::string NamespacePath(const std::string& ns) const;
+  /// Creates namespace `ns` unless it exists.
+  arrow::Status EnsureNamespace(const std::string& ns);
+  /// The error for a commit whose outcome the server left unknown (5xx).
+  arrow::Status UnknownOutcome(const Answer& a, const std::string& what,
+                               const TableIdent& table,
+                               const std::string& location) const;
   arrow::Result<SwapOutcome> Register(const TableIdent& table,
                                       const iceberg::TableMetadata& next);
 
