@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
@@ -10,6 +12,7 @@
 #include "pgtide/lake/metadata_file_name.h"
 #include "pgtide/lake/rest_auth.h"
 #include "pgtide/lake/rest_updates.h"
+#include "pgtide/storage/aws_config.h"
 #include "pgtide/storage/http_request.h"
 
 namespace pgtide::lake {
@@ -48,6 +51,25 @@ std::string ErrorTextOf(const json& body, const std::string& text) {
   return text.substr(0, 300);
 }
 
+// AWS's Iceberg REST endpoints sign with SigV4: Glue's
+// (https://glue.<region>.amazonaws.com/iceberg, service "glue") and S3 Tables'
+// (https://s3tables.<region>.amazonaws.com/iceberg, service "s3tables"). Returns the
+// service and the region the host names, or PGTIDE_CATALOG_SIGV4's service.
+std::pair<std::string, std::string> AwsSigningOf(const std::string& base) {
+  const char* forced = std::getenv("PGTIDE_CATALOG_SIGV4");
+  std::string host = base.substr(base.find("://") + 3);
+  host = host.substr(0, host.find_first_of(":/"));
+  for (const char* service : {"glue", "s3tables"}) {
+    const std::string head = std::string(service) + ".";
+    const std::string tail = ".amazonaws.com";
+    if (StartsWith(host, head) && host.size() > head.size() + tail.size() &&
+        host.compare(host.size() - tail.size(), tail.size(), tail) == 0) {
+      return {service, host.substr(head.size(), host.size() - head.size() - tail.size())};
+    }
+  }
+  return {forced && *forced ? forced : "", ""};
+}
+
 }  // namespace
 
 arrow::Result<std::unique_ptr<RestCatalog>> RestCatalog::Open(
@@ -77,8 +99,14 @@ arrow::Result<std::unique_ptr<RestCatalog>> RestCatalog::Open(
   while (!base.empty() && base.back() == '/') base.pop_back();
   std::unique_ptr<RestCatalog> catalog(
       new RestCatalog(base, options.timeout_s, std::move(output)));
-  ARROW_ASSIGN_OR_RAISE(catalog->authorization_,
-                        RestAuthorizationHeader(base, options.timeout_s));
+  std::tie(catalog->aws_service_, catalog->aws_region_) = AwsSigningOf(base);
+  if (!catalog->aws_service_.empty()) {
+    if (catalog->aws_region_.empty())
+      catalog->aws_region_ = storage::ResolveS3(options.s3).region;
+  } else {
+    ARROW_ASSIGN_OR_RAISE(catalog->authorization_,
+                          RestAuthorizationHeader(base, options.timeout_s));
+  }
   // GET /v1/config: the server's prefix for every other path ("overrides" win over
   // "defaults", as in Iceberg's RESTSessionCatalog).
   catalog->prefix_ = "v1";
@@ -107,6 +135,8 @@ arrow::Result<RestCatalog::Answer> RestCatalog::Call(const std::string& method,
   req.timeout_s = timeout_s_;
   req.headers = {"Accept: application/json", "Content-Type: application/json"};
   if (!authorization_.empty()) req.headers.push_back(authorization_);
+  req.aws_service = aws_service_;
+  req.aws_region = aws_region_;
   req.body = body;
   ARROW_ASSIGN_OR_RAISE(auto r, storage::PerformHttp(req));
   if (!r.sent) {
@@ -230,6 +260,10 @@ arrow::Result<SwapOutcome> RestCatalog::Swap(const TableIdent& table,
   return Unexpected(a, what);
 }
 
-std::string RestCatalog::Describe() const { return "REST catalog " + MaskDsn(base_); }
+std::string RestCatalog::Describe() const {
+  std::string d = "REST catalog " + MaskDsn(base_);
+  if (!aws_service_.empty()) d += " (SigV4 " + aws_service_ + ", " + aws_region_ + ")";
+  return d;
+}
 
 }  // namespace pgtide::lake

@@ -22,7 +22,9 @@ class RestCatalog : public TablePointer {
  public:
   /// `uri`: "https://host/base[?warehouse=name]" (http only for 127.0.0.1 and
   /// localhost). Reads GET <base>/v1/config for the prefix, with the credentials of
-  /// lake/rest_auth.h.
+  /// lake/rest_auth.h, or signed with SigV4 and the AWS default chain for
+  /// glue.<region>.amazonaws.com and s3tables.<region>.amazonaws.com (or any host when
+  /// PGTIDE_CATALOG_SIGV4 names the signing service).
   static arrow::Result<std::unique_ptr<RestCatalog>> Open(
       const std::string& uri, const CatalogOptions& options,
       std::shared_ptr<storage::ObjectStore> output);
@@ -55,9 +57,11 @@ class RestCatalog : public TablePointer {
   arrow::Result<SwapOutcome> Register(const TableIdent& table,
                                       const iceberg::TableMetadata& next);
 
-  std::string base_;    // "https://host/base", no trailing slash
-  std::string prefix_;  // "v1/<prefix>" or "v1"
-  std::string authorization_;
+  std::string base_;           // "https://host/base", no trailing slash
+  std::string prefix_;         // "v1/<prefix>" or "v1"
+  std::string authorization_;  // "Authorization: Bearer ..." or ""
+  std::string aws_service_;    // SigV4 signing service ("glue", "s3tables") or ""
+  std::string aws_region_;
   double timeout_s_;
   std::shared_ptr<storage::ObjectStore> output_;
 };

@@ -1,11 +1,14 @@
 #include "pgtide/storage/http_request.h"
 
+#include <arrow/filesystem/s3fs.h>
 #include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <cctype>
 #include <filesystem>
 #include <memory>
+
+#include "pgtide/storage/store_backends_internal.h"
 
 namespace pgtide::storage {
 
@@ -23,6 +26,18 @@ size_t Append(char* p, size_t n, size_t m, void* ud) {
 arrow::Result<HttpResponse> PerformHttp(const HttpRequest& request) {
   curl_slist* headers = nullptr;
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+  std::string access_key, secret_key, sigv4;
+  if (!request.aws_service.empty()) {
+    ARROW_RETURN_NOT_OK(InitializeS3Once());
+    // Per request, since temporary credentials refresh.
+    auto options = arrow::fs::S3Options::Defaults();
+    access_key = options.GetAccessKey();
+    secret_key = options.GetSecretKey();
+    const std::string token = options.GetSessionToken();
+    if (!token.empty())
+      headers = curl_slist_append(headers, ("x-amz-security-token: " + token).c_str());
+    sigv4 = "aws:amz:" + request.aws_region + ":" + request.aws_service;
+  }
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_guard(
       headers, curl_slist_free_all);
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
@@ -35,6 +50,11 @@ arrow::Result<HttpResponse> PerformHttp(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  if (!access_key.empty()) {
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_USERNAME, access_key.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, secret_key.c_str());
+  }
   static const bool have_ca = std::filesystem::exists(kCaFile);
   if (have_ca) curl_easy_setopt(h, CURLOPT_CAINFO, kCaFile);
   const long ms = static_cast<long>(request.timeout_s * 1000);

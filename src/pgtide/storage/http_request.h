@@ -17,6 +17,10 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;                  // sent for POST
   double timeout_s = 30;             // connect and whole-request bound
+  /// Non-empty: sign with AWS SigV4 for this service ("glue", "s3tables") and region,
+  /// with the credentials of the AWS default chain (as the S3 store resolves them).
+  std::string aws_service;
+  std::string aws_region;
 };
 
 struct HttpResponse {
