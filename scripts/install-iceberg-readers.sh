@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the independent Iceberg readers the e2e tests compare pgtide's tables with:
 #   .deps/iceberg/iceberg-spark-runtime-*.jar   Spark's Iceberg runtime, checked against its .sha1
+#   .deps/iceberg/{postgresql,sqlite-jdbc}-*.jar JDBC drivers for Spark's Iceberg JdbcCatalog
+#   .deps/iceberg-rest/                         Iceberg's REST catalog test server and its classpath
+#                                               (scripts/iceberg-rest-fixture/pom.xml, via mvn)
 #   .deps/iceberg-readers/                      a venv with the pyspark that jar is built for,
 #                                               pyiceberg, fastavro and DuckDB with its iceberg extension
 # A separate venv because the runtime jar is built for one Spark minor (4.1) and the main venv
@@ -20,21 +23,49 @@ PYARROW_VERSION=26.0.1
 JAR_DIR=$PWD/.deps/iceberg
 VENV=$PWD/.deps/iceberg-readers
 artifact=iceberg-spark-runtime-${SPARK_MINOR}_2.13
-jar=$JAR_DIR/$artifact-$ICEBERG_VERSION.jar
-url=https://repo1.maven.org/maven2/org/apache/iceberg/$artifact/$ICEBERG_VERSION/$artifact-$ICEBERG_VERSION.jar
+# JDBC drivers for Spark's JdbcCatalog over pgtide's SQL catalog (PostgreSQL and SQLite).
+PG_JDBC_VERSION=42.7.14
+SQLITE_JDBC_VERSION=3.54.1.0
+central=https://repo1.maven.org/maven2
 
-mkdir -p "$JAR_DIR"
-if [ ! -f "$jar" ]; then
-  echo "install-iceberg-readers: downloading $artifact $ICEBERG_VERSION"
-  curl -fsSL --retry 3 -o "$jar.part" "$url"
+# fetch_jar <path under Maven Central> <destination>: downloads once, checked against its .sha1.
+fetch_jar() {
+  local url=$central/$1 dest=$2
+  [ -f "$dest" ] && return 0
+  echo "install-iceberg-readers: downloading $(basename "$dest")"
+  curl -fsSL --retry 3 -o "$dest.part" "$url"
+  local want_sha1 got_sha1
   want_sha1=$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)
-  got_sha1=$(sha1sum "$jar.part" | cut -c1-40)
+  got_sha1=$(sha1sum "$dest.part" | cut -c1-40)
   if [ "$want_sha1" != "$got_sha1" ]; then
-    echo "install-iceberg-readers: checksum mismatch for $jar (want $want_sha1, got $got_sha1)" >&2
-    rm -f "$jar.part"
+    echo "install-iceberg-readers: checksum mismatch for $dest (want $want_sha1, got $got_sha1)" >&2
+    rm -f "$dest.part"
     exit 1
   fi
-  mv "$jar.part" "$jar"
+  mv "$dest.part" "$dest"
+}
+
+mkdir -p "$JAR_DIR"
+jar=$JAR_DIR/$artifact-$ICEBERG_VERSION.jar
+fetch_jar "org/apache/iceberg/$artifact/$ICEBERG_VERSION/$artifact-$ICEBERG_VERSION.jar" "$jar"
+fetch_jar "org/postgresql/postgresql/$PG_JDBC_VERSION/postgresql-$PG_JDBC_VERSION.jar" \
+  "$JAR_DIR/postgresql-$PG_JDBC_VERSION.jar"
+fetch_jar "org/xerial/sqlite-jdbc/$SQLITE_JDBC_VERSION/sqlite-jdbc-$SQLITE_JDBC_VERSION.jar" \
+  "$JAR_DIR/sqlite-jdbc-$SQLITE_JDBC_VERSION.jar"
+
+# Iceberg's REST catalog server (a test fixture, not shaded): its classpath resolved by Maven.
+REST_DIR=$PWD/.deps/iceberg-rest
+rest_stamp="$REST_DIR/.pgtide-deps-$(sha1sum scripts/iceberg-rest-fixture/pom.xml | cut -c1-12)"
+if [ ! -f "$rest_stamp" ]; then
+  if command -v mvn > /dev/null; then
+    echo "install-iceberg-readers: resolving the Iceberg REST fixture into $REST_DIR"
+    rm -rf "$REST_DIR"
+    mvn -q -B -f scripts/iceberg-rest-fixture/pom.xml dependency:copy-dependencies \
+      -DoutputDirectory="$REST_DIR" -DincludeScope=runtime
+    touch "$rest_stamp"
+  else
+    echo "install-iceberg-readers: no mvn: the REST catalog tests will skip" >&2
+  fi
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -43,7 +74,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 want=("pyspark==$PYSPARK_VERSION" "pyarrow==$PYARROW_VERSION" "pyiceberg[sql-sqlite]>=0.10"
       "fastavro>=1.9" "pytest>=8" "duckdb==$DUCKDB_VERSION"
-      "duckdb-extension-iceberg==$DUCKDB_VERSION" "duckdb-extension-avro==$DUCKDB_VERSION")
+      "duckdb-extension-iceberg==$DUCKDB_VERSION" "duckdb-extension-avro==$DUCKDB_VERSION"
+      "duckdb-extension-httpfs==$DUCKDB_VERSION")
 stamp="$VENV/.pgtide-deps-$(printf '%s\n' "${want[@]}" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check "${want[@]}"

@@ -6,6 +6,9 @@ so Spark's ~10 s start is paid once.
 Protocol: one JSON request per stdin line, one JSON reply per stdout line.
   {"op": "spark", "warehouse": W, "ns": N, "table": T, "out": PATH}
   {"op": "duckdb", "metadata": M, "out": PATH}
+  {"op": "duckdb_rest", "endpoint": URI, "warehouse": W, "ns": N, "table": T, "out": PATH}
+  {"op": "spark_catalog", "catalog": C, "conf": {K: V}, "ns": N, "table": T, "out": PATH}
+    (a catalog of any type: spark.sql.catalog.C.K = V, e.g. type=jdbc or type=rest)
 The table read is written to PATH as an Arrow IPC file (lossless: decimals, years outside
 1..9999 and binary survive, which JSON text would not); the reply is {"ok": true} or
 {"error": "..."}. Logs go to stderr, never stdout.
@@ -37,8 +40,12 @@ def _spark_session():
         if not jars:
             raise RuntimeError(f"no iceberg-spark-runtime jar in {JAR_DIR}: "
                                "run scripts/install-iceberg-readers.sh")
+        # The JDBC drivers go on the driver's own class path: JdbcCatalog finds them through
+        # java.sql.DriverManager, which does not see jars that spark.jars adds later.
+        drivers = [str(p) for p in sorted(JAR_DIR.glob("*.jar")) if p != jars[-1]]
         _spark = (SparkSession.builder.master("local[1]").appName("pgtide-iceberg-readers")
                   .config("spark.jars", str(jars[-1]))
+                  .config("spark.driver.extraClassPath", ":".join(drivers))
                   .config("spark.sql.extensions",
                           "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
                   .config("spark.driver.memory", "1g").config("spark.ui.enabled", "false")
@@ -63,6 +70,31 @@ def _catalog_for(spark, warehouse: str) -> str:
     return name
 
 
+def _catalog_with_conf(spark, catalog: str, conf: dict[str, str]) -> str:
+    """Catalog `catalog` configured as asked; set again on every request because a test may
+    point the same name at another database (Spark builds a catalog on first use, so a
+    changed conf needs a catalog name it has not built yet)."""
+    key = json.dumps([catalog, conf], sort_keys=True)
+    name = _catalogs.get(key)
+    if name is None:
+        name = catalog
+        if any(n == name for n in _catalogs.values()):
+            raise ValueError(f"catalog {catalog} already configured differently in this session")
+        prefix = f"spark.sql.catalog.{name}"
+        spark.conf.set(prefix, "org.apache.iceberg.spark.SparkCatalog")
+        for k, v in conf.items():
+            spark.conf.set(f"{prefix}.{k}", v)
+        spark.conf.set(f"{prefix}.cache-enabled", "false")
+        _catalogs[key] = name
+    return name
+
+
+def read_spark_catalog(catalog: str, conf: dict[str, str], ns: str, table: str) -> pa.Table:
+    spark = _spark_session()
+    name = _catalog_with_conf(spark, catalog, conf)
+    return _to_arrow(spark.table(f"{name}.{_quote(ns)}.{_quote(table)}"))
+
+
 def _quote(ident: str) -> str:
     return "`" + ident.replace("`", "``") + "`"
 
@@ -70,7 +102,10 @@ def _quote(ident: str) -> str:
 def read_spark(warehouse: str, ns: str, table: str) -> pa.Table:
     spark = _spark_session()
     catalog = _catalog_for(spark, warehouse)
-    df = spark.table(f"{catalog}.{_quote(ns)}.{_quote(table)}")
+    return _to_arrow(spark.table(f"{catalog}.{_quote(ns)}.{_quote(table)}"))
+
+
+def _to_arrow(df) -> pa.Table:
     try:
         return df.toArrow()  # Spark 4: dates and timestamps stay integers, whatever their year
     except pa.ArrowInvalid:
@@ -90,17 +125,38 @@ def _duckdb_extension(package: str, name: str) -> str:
     return str(found[-1])
 
 
-def read_duckdb(metadata: str) -> pa.Table:
+def _duckdb_connection(extensions=(("duckdb_extension_avro", "avro"),
+                                   ("duckdb_extension_iceberg", "iceberg"))):
     import duckdb
 
     con = duckdb.connect(config={"autoinstall_known_extensions": "false",
                                  "autoload_known_extensions": "false"})
+    # Loaded from the PyPI wheels' files: the machine reaches no extension repository.
+    for package, name in extensions:
+        con.execute(f"LOAD '{_duckdb_extension(package, name)}'")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_duckdb_rest(endpoint: str, warehouse: str, ns: str, table: str) -> pa.Table:
+    """The table through DuckDB's ATTACH ... (TYPE iceberg) of a REST catalog (httpfs
+    carries its HTTP requests)."""
+    con = _duckdb_connection((("duckdb_extension_httpfs", "httpfs"),
+                              ("duckdb_extension_avro", "avro"),
+                              ("duckdb_extension_iceberg", "iceberg")))
     try:
-        # Loaded from the PyPI wheels' files: the machine reaches no extension repository.
-        for package, name in (("duckdb_extension_avro", "avro"),
-                              ("duckdb_extension_iceberg", "iceberg")):
-            con.execute(f"LOAD '{_duckdb_extension(package, name)}'")
-        con.execute("SET TimeZone = 'UTC'")
+        q = lambda s: s.replace("'", "''")  # noqa: E731
+        con.execute(f"ATTACH '{q(warehouse)}' AS rest_lake (TYPE iceberg, "
+                    f"ENDPOINT '{q(endpoint)}', AUTHORIZATION_TYPE 'none')")
+        ident = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+        return con.sql(f"SELECT * FROM rest_lake.{ident(ns)}.{ident(table)}").fetch_arrow_table()
+    finally:
+        con.close()
+
+
+def read_duckdb(metadata: str) -> pa.Table:
+    con = _duckdb_connection()
+    try:
         rel = con.sql(f"SELECT * FROM iceberg_scan('{metadata.replace(chr(39), chr(39) * 2)}')")
         return rel.fetch_arrow_table()
     finally:
@@ -110,6 +166,10 @@ def read_duckdb(metadata: str) -> pa.Table:
 def handle(req: dict) -> None:
     if req["op"] == "spark":
         table = read_spark(req["warehouse"], req["ns"], req["table"])
+    elif req["op"] == "spark_catalog":
+        table = read_spark_catalog(req["catalog"], req["conf"], req["ns"], req["table"])
+    elif req["op"] == "duckdb_rest":
+        table = read_duckdb_rest(req["endpoint"], req["warehouse"], req["ns"], req["table"])
     elif req["op"] == "duckdb":
         table = read_duckdb(req["metadata"])
     else:

@@ -219,6 +219,37 @@ def read_spark(warehouse: str, ns: str, table: str) -> pa.Table:
     return _restore_uuids(got, resolve_metadata(pathlib.Path(warehouse) / ns / table))
 
 
+def read_spark_catalog(catalog: str, conf: dict[str, str], ns: str, table: str) -> pa.Table:
+    """The table through Spark's Iceberg catalog `catalog`, configured by `conf` (the keys
+    after spark.sql.catalog.<catalog>., e.g. {"type": "jdbc", "uri": "jdbc:sqlite:..."}).
+    Each distinct conf needs a catalog name of its own within the test session."""
+    why = spark_available()
+    if why:
+        raise ReaderUnavailable(why)
+    return _worker.request(op="spark_catalog", catalog=catalog, conf=conf, ns=ns, table=table)
+
+
+def read_duckdb_rest(endpoint: str, warehouse: str, ns: str, table: str) -> pa.Table:
+    """The table through DuckDB's ATTACH '<warehouse>' (TYPE iceberg, ENDPOINT ...) of an
+    Iceberg REST catalog."""
+    why = duckdb_iceberg_available()
+    if why:
+        raise ReaderUnavailable(why)
+    site = list((READERS_PYTHON.parent.parent / "lib").glob(
+        "python*/site-packages/duckdb_extension_httpfs"))
+    if not site:
+        raise ReaderUnavailable(f"DuckDB's httpfs extension is not installed: {INSTALL_HINT}")
+    return _worker.request(op="duckdb_rest", endpoint=endpoint, warehouse=warehouse, ns=ns,
+                           table=table)
+
+
+def jdbc_driver_available(name: str) -> str | None:
+    """None when the JDBC driver jar `name` (postgresql, sqlite-jdbc) is installed."""
+    if not sorted(SPARK_JAR_DIR.glob(f"{name}-*.jar")):
+        return f"no {name} JDBC driver jar in {SPARK_JAR_DIR}: {INSTALL_HINT}"
+    return None
+
+
 def read_duckdb_iceberg(metadata_json_path) -> pa.Table:
     """The table through DuckDB's iceberg_scan of the given metadata file (or table folder)."""
     why = duckdb_iceberg_available()

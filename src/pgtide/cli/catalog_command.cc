@@ -51,7 +51,8 @@ arrow::Status Register(const job::RunOptions& opts) {
   if (opts.catalog.uri.empty() || opts.catalog.uri == "lake") {
     return Error(ErrorClass::kUsage,
                  "catalog register needs a --catalog other than lake\nHINT: Pass "
-                 "--catalog sql:sqlite:///abs/path.db or sql:postgresql://...");
+                 "--catalog sql:sqlite:///abs/path.db, sql:postgresql://..., glue or "
+                 "rest:https://host/path");
   }
   ARROW_ASSIGN_OR_RAISE(auto store, storage::ObjectStore::Open(opts.output, opts.s3));
   ARROW_ASSIGN_OR_RAISE(auto catalog, lake::OpenTablePointer(opts.catalog, store));

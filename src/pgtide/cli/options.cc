@@ -58,7 +58,10 @@ void AddRunOptions(CLI::App* cmd, CliValues* v) {
          "--catalog", r.catalog.uri,
          "Where each table's current Iceberg metadata is recorded: lake (version "
          "hints in the lake), sql:sqlite:///abs/path.db, sql:postgresql://... "
-         "(the JdbcCatalog / pyiceberg SqlCatalog schema) [default: lake, or "
+         "(the JdbcCatalog / pyiceberg SqlCatalog schema), glue, "
+         "rest:https://host/path[?warehouse=name] (an Iceberg REST catalog; "
+         "credentials from PGTIDE_CATALOG_TOKEN[_FILE] or PGTIDE_CATALOG_CREDENTIAL) "
+         "[default: lake, or "
          "the job file's catalog]")
       ->envname("PGTIDE_CATALOG")
       ->each([v](const std::string&) { v->catalog_given = true; });

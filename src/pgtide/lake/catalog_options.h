@@ -9,7 +9,7 @@ namespace pgtide::lake {
 /// Where the tables' current metadata is recorded (README "Catalogs").
 struct CatalogOptions {
   /// "lake" (version hints in the lake), "sql:sqlite:///abs/path.db",
-  /// "sql:postgresql://...", "glue".
+  /// "sql:postgresql://...", "glue", "rest:https://host/path[?warehouse=name]".
   std::string uri = "lake";
   /// The catalog_name column of a SQL catalog (pyiceberg's and JdbcCatalog's name).
   std::string name = "pgtide";

@@ -7,6 +7,7 @@
 #include "pgtide/common/secrets.h"
 #include "pgtide/lake/glue_catalog.h"
 #include "pgtide/lake/lake_pointer.h"
+#include "pgtide/lake/rest_catalog.h"
 #include "pgtide/lake/sql_catalog.h"
 
 namespace pgtide::lake {
@@ -27,13 +28,18 @@ arrow::Result<std::unique_ptr<TablePointer>> OpenTablePointer(
     ARROW_ASSIGN_OR_RAISE(auto sql, SqlCatalog::Open(uri.substr(4), options, output));
     return std::unique_ptr<TablePointer>(std::move(sql));
   }
+  if (StartsWith(uri, "rest:")) {
+    ARROW_ASSIGN_OR_RAISE(auto rest, RestCatalog::Open(uri.substr(5), options, output));
+    return std::unique_ptr<TablePointer>(std::move(rest));
+  }
   if (uri == "glue") {
     ARROW_ASSIGN_OR_RAISE(auto glue, GlueCatalog::Open(options, output));
     return std::unique_ptr<TablePointer>(std::move(glue));
   }
   return Error(ErrorClass::kUsage,
                fmt::format("--catalog {}: unknown catalog\nHINT: Use lake, glue, "
-                           "sql:sqlite:///abs/path.db or sql:postgresql://...",
+                           "sql:sqlite:///abs/path.db, sql:postgresql://... or "
+                           "rest:https://host/path",
                            MaskDsn(uri)));
 }
 
