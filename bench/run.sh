@@ -13,7 +13,7 @@
 #   PHASES=a,b    only these phases (main,memory,many,wide,s3,cdc; also scaleout, not by default)
 #   PGTIDE_BIN    the pgtide binary (default: a Release build in build-bench/, built here)
 #   BASELINE_COMMIT  an earlier commit measured beside it in the main and many phases
-#                 (default fb5106e, the last before Iceberg commits: issue 13's cost
+#                 (default 1f308d0, the last before Iceberg commits: issue 13's cost
 #                 targets); built once into bench/.peers/baseline-<commit>/. none: skip.
 #   BASELINE_BIN  an already built baseline binary instead (BASELINE_LABEL names it)
 #   RESULTS       where the report goes
@@ -78,7 +78,7 @@ build_pgtide() {
   export PGTIDE_BIN=$ROOT/build-bench/src/pgtide/pgtide
 }
 
-BASELINE_COMMIT=${BASELINE_COMMIT:-fb5106e}
+BASELINE_COMMIT=${BASELINE_COMMIT:-1f308d0}
 build_baseline() {
   if [ -n "${BASELINE_BIN:-}" ] || [ "$BASELINE_COMMIT" = none ]; then return; fi
   [[ ",$PHASES," == *",main,"* || ",$PHASES," == *",many,"* ]] || return 0

@@ -249,6 +249,16 @@ def test_catalog_register_existing_lake(pg_db, tmp_path):
     assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
     r = run_pgtide("catalog", "register", "--output", out, check=2)
     assert "--catalog" in r.stderr
+    # The lake's own pointer is stale now: tools that read it refuse the table rather
+    # than act on an old snapshot (a compaction from it would delete files the catalog's
+    # snapshot reads).
+    files = sorted(str(p) for p in out.rglob("*.parquet"))
+    for args, code in ((("maintain", "--output", out, "--compact-min-files", "2"), 1),
+                       (("run", "--source", pg_db.uri, "--output", out, "--no-progress"), 4)):
+        r = run_pgtide(*args, check=code)
+        assert "committed through a catalog" in r.stderr, r.stderr
+    assert sorted(str(p) for p in out.rglob("*.parquet")) == files
+    assert_catalog_equals_pg(sqlite_catalog(cat), pg_db)
 
 
 def glue_catalog(endpoint: str):

@@ -172,7 +172,6 @@ def test_each_schema_change_is_read_by_every_reader(pg_db, tmp_path):
         assert_every_reader_matches(db, lake, history, step, arrow_types)
 
 
-@pytest.mark.xfail(reason="column renames land with the core branch", strict=False)
 def test_a_renamed_column_keeps_its_field_id_and_values(pg_db, tmp_path):
     """Iceberg renames by field id: the column keeps its id under the new name, so rows
     written before the rename show their values under the new name, and the run after the

@@ -28,7 +28,45 @@ int64_t ParseVersion(const std::string& text) {
   return ec == std::errc() && v > 0 ? v : 0;
 }
 
+// "00007-<uuid>.metadata.json" (what catalogs write, pgtide's and Iceberg's own) -> 7;
+// anything else -> 0.
+int64_t CatalogSequenceOf(const std::string& path) {
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  const std::string suffix = ".metadata.json";
+  if (name.size() < 6 + suffix.size() || name[5] != '-' ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return 0;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(name.data(), name.data() + 5, n);
+  return ec == std::errc() && p == name.data() + 5 ? n : 0;
+}
+
 }  // namespace
+
+arrow::Status LakePointer::CheckNotCommittedByACatalog(const TableIdent& table,
+                                                       int64_t version) {
+  {
+    std::lock_guard<std::mutex> lock(checked_mutex_);
+    if (checked_.count(table.table_dir)) return arrow::Status::OK();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto files, store_->ListFiles(MetadataDirRel(table.table_dir)));
+  for (const auto& f : files) {
+    if (CatalogSequenceOf(f) <= version) continue;
+    return Error(
+        ExitCode::kState,
+        fmt::format(
+            "table {}: {} was written by a catalog commit after the lake's own "
+            "v{}.metadata.json, so the table is committed through a catalog and "
+            "the lake's version hint is stale\nHINT: Pass the --catalog the table "
+            "is committed through (history and maintain read only the lake's own "
+            "pointer; runs maintain their tables through their catalog). If that "
+            "catalog is gone for good, move the file out of the folder",
+            table.ToString(), store_->Describe(f), version));
+  }
+  std::lock_guard<std::mutex> lock(checked_mutex_);
+  checked_.insert(table.table_dir);
+  return arrow::Status::OK();
+}
 
 arrow::Result<std::optional<PointerState>> LakePointer::Load(const TableIdent& table) {
   ARROW_ASSIGN_OR_RAISE(auto hint, store_->ReadSmall(HintFile(table)));
@@ -49,6 +87,7 @@ arrow::Result<std::optional<PointerState>> LakePointer::Load(const TableIdent& t
     ++version;
     text = std::move(next);
   }
+  ARROW_RETURN_NOT_OK(CheckNotCommittedByACatalog(table, text ? version : 0));
   if (version == 0 || !text) return std::optional<PointerState>();
   auto parsed = iceberg::TableMetadataFromJson(*text);
   if (!parsed.ok()) {

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include "pgtide/lake/table_pointer.h"
 #include "pgtide/storage/object_store.h"
@@ -11,7 +14,10 @@ namespace pgtide::lake {
 /// metadata/v<N>.metadata.json files numbered from 1, and version-hint.text naming the
 /// newest. A commit creates v<N+1> only if absent (ObjectStore::CreateIfAbsent), so of
 /// two writers on the same base exactly one wins; the hint is written afterwards and may
-/// lag, so Load probes past it.
+/// lag, so Load probes past it. A table that a catalog has committed (its metadata
+/// folder holds a catalog's "NNNNN-<uuid>.metadata.json" past the lake's own v<N>) is
+/// refused: the lake's pointer is stale there, and acting on it could delete files the
+/// catalog's snapshot reads.
 class LakePointer : public TablePointer {
  public:
   explicit LakePointer(std::shared_ptr<storage::ObjectStore> store)
@@ -23,7 +29,12 @@ class LakePointer : public TablePointer {
   std::string Describe() const override;
 
  private:
+  // Once per table and process: the folder is listed for a catalog's metadata files.
+  arrow::Status CheckNotCommittedByACatalog(const TableIdent& table, int64_t version);
+
   std::shared_ptr<storage::ObjectStore> store_;
+  std::mutex checked_mutex_;
+  std::set<std::string> checked_;
 };
 
 }  // namespace pgtide::lake
