@@ -417,25 +417,48 @@ def test_runs_killed_at_random_moments_converge(pg_db, tmp_path):
         "Iceberg and the plain folders disagree")
 
 
-@pytest.mark.parametrize("prefix", ["part", "compact"])
-def test_a_dead_runs_file_is_swept_whatever_wrote_it(pg_db, tmp_path, prefix):
+def test_a_dead_runs_file_is_swept(pg_db, tmp_path):
     """A run killed after writing a data file and before committing it leaves the file in
-    the table's folder, named by its run: a load's part-<run>-N.parquet, or a compaction's
-    compact-<run>-N.parquet (a run compacts at its end; a full load killed between
-    expiring snapshots and deleting their files leaves a committed compact file no
-    snapshot reads any more). The next run deletes it, or plain-folder readers see its
-    rows twice (the killed-runs test above met the compact case)."""
+    the table's folder, named by its run (part-<run>-N.parquet). The next run of the table
+    (under its lock) deletes it, or plain-folder readers see its rows twice."""
     import shutil
     lake = tmp_path / "lake"
     create_events(pg_db, 50)
     cdc(pg_db, lake)
     folder = next((lake / "public" / "events").glob("updated_at_date=*"))
     written = next(folder.glob("part-*.parquet"))
-    dead = folder / f"{prefix}-20261203T000000Z-dead00-00000.parquet"
+    dead = folder / "part-20261203T000000Z-dead00-00000.parquet"
     shutil.copy(written, dead)  # what the dead run had written: the same rows
     pg_db.execute("INSERT INTO events (payload) VALUES ('after the crash')")
     cdc(pg_db, lake)
     assert not dead.exists(), f"{dead.name}: the next run left a file no snapshot reads"
+    v = all_versions(pg_db)
+    assert_exactly_once(pg_db, lake, "events", v, v)
+
+
+def test_a_replaced_compaction_file_left_by_a_killed_full_load_is_swept(pg_db, tmp_path):
+    """A full load killed between its commit and deleting the files it replaced leaves a
+    committed compact-<run>-N.parquet that no snapshot reads any more (the killed-runs
+    test met it). The overwrite records it as deleted, so the next run removes it at once;
+    a compaction's file that was never committed waits out --orphan-grace instead, since a
+    `pgtide maintain` may still be about to commit it (test_maintenance.py)."""
+    lake = tmp_path / "lake"
+    create_events(pg_db, 50)
+    cdc(pg_db, lake, "--no-maintenance")
+    for i in range(3):
+        pg_db.execute(f"UPDATE events SET payload = 'v{i}', updated_at = now() WHERE id <= 3")
+        cdc(pg_db, lake, "--compact-min-files", "2")
+    compact = sorted((lake / "public" / "events").rglob("compact-*.parquet"))
+    assert compact, "no compaction happened"
+    saved = {p: p.read_bytes() for p in compact}
+    run_pgtide("run", "--source", pg_db.uri, "--output", lake, "--load-type", "full",
+               "--no-progress", "--no-maintenance")
+    assert not any(p.exists() for p in compact), "the full load left what it replaced"
+    for p, data in saved.items():  # as a full load killed before its clean-up leaves them
+        p.write_bytes(data)
+    pg_db.execute("INSERT INTO events (payload) VALUES ('after the crash')")
+    cdc(pg_db, lake, "--no-maintenance")
+    assert not any(p.exists() for p in compact), "the next run left a replaced file"
     v = all_versions(pg_db)
     assert_exactly_once(pg_db, lake, "events", v, v)
 

@@ -114,7 +114,7 @@ def test_orphans_are_removed_only_past_the_grace_period(pg_db, tmp_path):
     partition = (pathlib.Path(table_path(lake, "public", "events")) / first).parent
     leftovers = [partition / "compact-20260101T000000Z-abc123-00000.parquet",
                  metadata_dir / "0badc0de-m0.avro",
-                 metadata_dir / "00099-0badc0de.metadata.json"]
+                 metadata_dir / "00000-0badc0de.metadata.json"]
     foreign = partition / "written-by-someone-else.parquet"
     for f in leftovers + [foreign]:
         f.write_bytes(b"x")
