@@ -264,7 +264,8 @@ arrow::Result<CompactionResult> CompactTable(storage::ObjectStore* store,
   ARROW_ASSIGN_OR_RAISE(auto now, pointer->Load(table));
   ARROW_ASSIGN_OR_RAISE(now,
                         ExpireSnapshots(store, pointer, table, now, options.retention));
-  ARROW_RETURN_NOT_OK(DeleteReplacedFiles(store, now, {rewritten.begin(), rewritten.end()}));
+  ARROW_RETURN_NOT_OK(
+      DeleteReplacedFiles(store, now, {rewritten.begin(), rewritten.end()}));
   LogInfo("table {}: compacted {} file(s) in {} partition(s) into {}", table.ToString(),
           result.files_before, result.partitions, result.files_after);
   return result;
