@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "pgtide/common/error_catalogue.h"
 #include "pgtide/common/exit_code.h"
@@ -110,6 +111,12 @@ arrow::Result<std::vector<ObjectStore::ListedFile>> ObjectStore::ListFilesWithTi
   sel.allow_not_found = true;
   ARROW_RETURN_NOT_OK(CheckReachable());
   auto infos = fs_->GetFileInfo(sel);
+  // A local recursive listing fails on an entry another writer removes or renames while
+  // it runs (a staging file published, a clean-up): list again, a few times.
+  for (int attempt = 1; !infos.ok() && !is_s3_ && attempt < 5; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    infos = fs_->GetFileInfo(sel);
+  }
   if (!infos.ok()) {
     NoteFailure(infos.status());
     return StorageError(infos.status(),
