@@ -9,6 +9,7 @@ never a skip): a green run must mean the scenarios really ran.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -146,20 +147,27 @@ class PgDatabase:
             self._conn.close()
 
 
-@pytest.fixture
-def pg_db(pg_cluster, request):
-    base = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40].strip("_")
+@contextlib.contextmanager
+def fresh_database(cluster: PgCluster, label: str):
+    """A new database of the session cluster named after `label`, dropped afterwards."""
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower())[:40].strip("_")
     name = f"e2e_{base}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+    with psycopg.connect(cluster.uri, autocommit=True) as c:
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    db = PgDatabase(pg_cluster, name)
+    db = PgDatabase(cluster, name)
     try:
         yield db
     finally:
         db.close()
-        with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
+        with psycopg.connect(cluster.uri, autocommit=True) as c:
             c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_db(pg_cluster, request):
+    with fresh_database(pg_cluster, request.node.name) as db:
+        yield db
 
 
 @dataclass

@@ -6,29 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 import iceberg_readers as ir
-import psycopg
 import pytest
-from psycopg import sql
-from conftest import PgDatabase, closed_port, run_pgtide
+from conftest import closed_port, fresh_database, run_pgtide
 from test_exactly_once import all_versions, create_events
 
 
 @pytest.fixture
 def second_db(pg_cluster):
-    name = f"e2e_second_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    db = PgDatabase(pg_cluster, name)
-    try:
+    with fresh_database(pg_cluster, "second") as db:
         yield db
-    finally:
-        db.close()
-        with psycopg.connect(pg_cluster.uri, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
 
 
 def _job(path, sources: dict) -> str:
