@@ -75,10 +75,10 @@ arrow::Result<std::vector<TablePlan>> PlanFromLake(
                         {options.namespace_prefix + t.schema, t.name, TableDirOf(t)}});
   }
   ARROW_ASSIGN_OR_RAISE(auto view, lake::LoadLakeState(pointer, csv, idents));
-  ARROW_ASSIGN_OR_RAISE(auto plans, PlanTables(tables, view.state, options, every_table));
+  ARROW_ASSIGN_OR_RAISE(auto plans,
+                        PlanTables(tables, view.state, options, every_table, only));
   for (auto& plan : plans) {
     plan.lake_namespace = options.namespace_prefix + plan.table.schema;
-    if (only && plan.table.qualified_name() != *only) continue;
     auto it = view.pointers.find(plan.table.qualified_name());
     std::optional<lake::PointerState> base;
     if (it != view.pointers.end()) base = std::move(it->second);

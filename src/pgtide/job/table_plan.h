@@ -59,10 +59,14 @@ std::string TableDirOf(const source::TableInfo& table);
 /// cursor column named in the config that a table lacks, or of an unsupported type; a
 /// --cursor-column that no selected table has; a job file naming a table that is not in
 /// `every_table` (the schemas' tables before --include/--exclude; default: `tables`); and
-/// tables without their cursor under missing_cursor "fail".
+/// tables without their cursor under missing_cursor "fail". With `only`, plans that
+/// one table of `tables` (a table claimed again before its load): what depends on every
+/// table (ambiguous state lines, configured tables) is still checked against all of
+/// them, but not the run-wide cursor check, which the run's first plan made.
 arrow::Result<std::vector<TablePlan>> PlanTables(
     const std::vector<source::TableInfo>& tables, const state::StateFile& state,
     const RunOptions& options,
-    const std::vector<source::TableName>* every_table = nullptr);
+    const std::vector<source::TableName>* every_table = nullptr,
+    const std::string* only = nullptr);
 
 }  // namespace pgtide::job

@@ -1,5 +1,6 @@
 #include "pgtide/sink/spill_file.h"
 
+#include <arrow/io/buffered.h>
 #include <arrow/io/file.h>
 #include <arrow/ipc/api.h>
 #include <arrow/util/compression.h>
@@ -20,7 +21,14 @@ arrow::Result<std::unique_ptr<SpillFile>> SpillFile::Write(
     // LZ4: a third of the bytes to write and read back for a few percent of CPU.
     ARROW_ASSIGN_OR_RAISE(options.codec,
                           arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME));
-    ARROW_ASSIGN_OR_RAISE(auto out, arrow::io::FileOutputStream::Open(path));
+    // One batch per date, each a few hundred KiB: compressing its buffers as tasks on
+    // Arrow's thread pool cost more in wake-ups (futexes, context switches) than it
+    // saved, on cores the scan and the server already keep busy.
+    options.use_threads = false;
+    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::FileOutputStream::Open(path));
+    // Buffered: the IPC writer writes every buffer and its padding separately.
+    ARROW_ASSIGN_OR_RAISE(auto out, arrow::io::BufferedOutputStream::Create(
+                                        1 << 20, arrow::default_memory_pool(), file));
     ARROW_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeFileWriter(out, schema, options));
     int index = 0;
     for (const auto& [key, rows] : parts) {
@@ -49,7 +57,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> SpillFile::Reader::Read(int64
     if (!reader_) {
       // Plain reads, not a memory map: mapped pages would count as our memory.
       ARROW_ASSIGN_OR_RAISE(file_, arrow::io::ReadableFile::Open(spill_->path_));
-      ARROW_ASSIGN_OR_RAISE(reader_, arrow::ipc::RecordBatchFileReader::Open(file_));
+      auto read_options = arrow::ipc::IpcReadOptions::Defaults();
+      read_options.use_threads = false;  // as when written: small batches, busy cores
+      ARROW_ASSIGN_OR_RAISE(reader_,
+                            arrow::ipc::RecordBatchFileReader::Open(file_, read_options));
     }
     return reader_->ReadRecordBatch(it->second);
   }();
