@@ -144,5 +144,37 @@ TEST(Planner, ReadsTheOriginalJobsLineOfADottedNameWhenUnambiguous) {
   EXPECT_EQ(plans[0].reason, "first run");
 }
 
+// A table claimed again before its load is planned alone, with what depends on every
+// table still judged against all of them.
+TEST(Planner, PlansOneClaimedTableAgainstAllOfThem) {
+  auto dotted = Table("b.c");
+  dotted.schema = "a";
+  auto other = Table("c");
+  other.schema = "a.b";
+  state::TableState old;
+  old.table_name = "a.b.c";  // the original job's line: either table's
+  old.max_updated_at = "2024-01-01 00:00:00+00";
+  state::StateFile state;
+  state.Upsert(old);
+  RunOptions opts;
+  const std::string only = "a.\"b.c\"";
+  ASSERT_EQ(dotted.qualified_name(), only);
+  auto plans =
+      PlanTables({other, dotted, Table("t")}, state, opts, nullptr, &only).ValueOrDie();
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].table.qualified_name(), only);
+  EXPECT_FALSE(plans[0].stored);  // still ambiguous: a."b.c" is not alone
+  EXPECT_EQ(plans[0].reason, "first run");
+
+  // The run-wide check that some table has an explicit --cursor-column was the run's
+  // first plan's: a claimed table without it is planned as it was then.
+  opts.cursor_column = "version";
+  opts.cursor_column_explicit = true;
+  const std::string t = "public.t";
+  plans = PlanTables({Table("t")}, state::StateFile(), opts, nullptr, &t).ValueOrDie();
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].reason, "no cursor column");
+}
+
 }  // namespace
 }  // namespace pgtide::job
