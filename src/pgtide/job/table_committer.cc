@@ -2,11 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <future>
-
 #include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/parallel_for.h"
 #include "pgtide/job/table_loader.h"
 
 namespace pgtide::job {
@@ -66,20 +64,13 @@ arrow::Status TableCommitter::CommitGroup(
   // A small table's rows are encoded when its pipe closes, so closing is most of a
   // group's work: two threads, as each table's writer is its own (a run of 200 small
   // tables otherwise waited on this one thread, with a core to spare).
-  std::atomic<size_t> next{0};
-  auto close_some = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      try {
-        status[i] = StopRequested() ? interrupted(i) : CloseFiles(group[i].get());
-      } catch (const std::exception& e) {
-        status[i] = Error(ExitCode::kInternal, e.what());
-      }
+  ParallelFor(n, 2, [&](size_t i) {
+    try {
+      status[i] = StopRequested() ? interrupted(i) : CloseFiles(group[i].get());
+    } catch (const std::exception& e) {
+      status[i] = Error(ExitCode::kInternal, e.what());
     }
-  };
-  std::future<void> helper;
-  if (n > 1) helper = std::async(std::launch::async, close_some);
-  close_some();
-  if (helper.valid()) helper.get();
+  });
   for (size_t i = 0; i < n; ++i) {
     try {
       // Last check that no other run can have started on the table (its lock held);
