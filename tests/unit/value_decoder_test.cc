@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "golden_copy.h"
 #include "pgtide/common/time_format.h"
@@ -87,6 +90,90 @@ TEST(ValueDecoder, NumericNaNIsRejectedForDecimals) {
   const uint8_t big[] = {0, 3, 0, 2, 0, 0, 0, 0, 0, 123, 0x11, 0xD7, 0x1A, 0x85};
   EXPECT_FALSE(NumericToDecimal(big, sizeof(big), 10, 0).ok());
   EXPECT_TRUE(NumericToDecimal(big, sizeof(big), 20, 0).ok());
+}
+
+// PostgreSQL's binary numeric for a plain decimal literal ("-123.45"): base-10000
+// digits around the decimal point, trailing zero digits dropped as numeric_send does.
+std::vector<uint8_t> NumericBytes(const std::string& literal) {
+  const bool negative = literal[0] == '-';
+  std::string body = negative ? literal.substr(1) : literal;
+  const size_t dot = body.find('.');
+  std::string int_part = dot == std::string::npos ? body : body.substr(0, dot);
+  std::string frac = dot == std::string::npos ? "" : body.substr(dot + 1);
+  const int16_t dscale = static_cast<int16_t>(frac.size());
+  while (int_part.size() % 4) int_part = "0" + int_part;
+  while (frac.size() % 4) frac += "0";
+  std::vector<int16_t> digits;
+  for (size_t i = 0; i < int_part.size(); i += 4)
+    digits.push_back(static_cast<int16_t>(std::stoi(int_part.substr(i, 4))));
+  int16_t weight = static_cast<int16_t>(digits.size()) - 1;
+  for (size_t i = 0; i < frac.size(); i += 4)
+    digits.push_back(static_cast<int16_t>(std::stoi(frac.substr(i, 4))));
+  while (!digits.empty() && digits.front() == 0) {
+    digits.erase(digits.begin());
+    --weight;
+  }
+  while (!digits.empty() && digits.back() == 0) digits.pop_back();
+  if (digits.empty()) weight = 0;
+  auto put16 = [](std::vector<uint8_t>& out, int v) {
+    out.push_back(static_cast<uint8_t>((v >> 8) & 0xff));
+    out.push_back(static_cast<uint8_t>(v & 0xff));
+  };
+  std::vector<uint8_t> out;
+  put16(out, static_cast<int>(digits.size()));
+  put16(out, weight);
+  put16(out, negative ? 0x4000 : 0);
+  put16(out, dscale);
+  for (int16_t d : digits) put16(out, d);
+  return out;
+}
+
+TEST(ValueDecoder, NumericToDecimalAgreesWithArrowOnBothSidesOf18Digits) {
+  // Values below 10^18 once scaled take the int64 path, larger ones the 128-bit one.
+  struct Case {
+    std::string literal;
+    int32_t precision, scale;
+  };
+  const std::vector<Case> cases = {
+      {"0", 12, 2},
+      {"-0.01", 12, 2},
+      {"123.45", 12, 2},
+      {"9999999999.99", 12, 2},
+      {"0.0001", 10, 4},
+      {"-12345678.9", 18, 4},
+      {"999999999999999999", 18, 0},
+      {"-999999999999999999", 18, 0},
+      {"1000000000000000000", 19, 0},
+      {"99999999.9999999999", 18, 10},
+      {"123456789012345678901234.5678", 38, 10},
+      {"-0.000000001", 38, 10},
+      {"42", 38, 0},
+      {"1.5", 20, 12},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.literal);
+    auto bytes = NumericBytes(c.literal);
+    auto got = NumericToDecimal(bytes.data(), static_cast<int32_t>(bytes.size()),
+                                c.precision, c.scale);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    int32_t p = 0, s = 0;
+    arrow::Decimal128 want;
+    ASSERT_TRUE(arrow::Decimal128::FromString(c.literal, &want, &p, &s).ok());
+    want = *want.Rescale(s, c.scale);
+    EXPECT_EQ(got->ToString(c.scale), want.ToString(c.scale));
+  }
+  // One digit too many for the precision, on the int64 path and on the 128-bit one.
+  const std::vector<Case> too_wide = {{"10000000000.00", 12, 2},
+                                      {"-99999999999.9", 12, 2},
+                                      {"-1000000000000000000", 18, 0},
+                                      {"1000000000000000000000", 21, 0}};
+  for (const auto& c : too_wide) {
+    auto bytes = NumericBytes(c.literal);
+    EXPECT_FALSE(NumericToDecimal(bytes.data(), static_cast<int32_t>(bytes.size()),
+                                  c.precision, c.scale)
+                     .ok())
+        << c.literal;
+  }
 }
 
 TEST(ValueDecoder, TextVarcharCharBytea) {
