@@ -21,8 +21,9 @@ struct MaintenanceOptions {
 };
 
 /// Compacts each table's crowded partitions (lake/compaction.h), expires its snapshots
-/// past the retention and removes its orphan files (lake/table_cleanup.h), one table
-/// after the other, until the budget is spent. A table that fails is logged as a warning
+/// past the retention and removes its orphan files (lake/table_cleanup.h), tables side
+/// by side as far as the pointer allows (TablePointer::max_concurrent_commits), until
+/// the budget is spent. A table that fails is logged as a warning
 /// and the others go on: maintenance never undoes or blocks a load. Returns how many
 /// failed.
 int MaintainTables(storage::ObjectStore* store, lake::TablePointer* pointer,

@@ -27,6 +27,8 @@ class LakePointer : public TablePointer {
                                   const std::optional<PointerState>& base,
                                   const iceberg::TableMetadata& next) override;
   std::string Describe() const override;
+  /// Different tables share no file, and the only shared state is behind a mutex.
+  size_t max_concurrent_commits() const override { return 8; }
 
  private:
   // Once per table and process: the folder is listed for a catalog's metadata files.

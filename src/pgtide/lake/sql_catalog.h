@@ -35,6 +35,9 @@ class SqlCatalog : public TablePointer {
                                   const std::optional<PointerState>& base,
                                   const iceberg::TableMetadata& next) override;
   std::string Describe() const override;
+  /// The database connection is used under a mutex, one statement at a time; the
+  /// metadata files are written outside it.
+  size_t max_concurrent_commits() const override { return 8; }
 
  private:
   SqlCatalog(std::unique_ptr<SqlDatabase> db, std::string name,

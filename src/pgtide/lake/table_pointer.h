@@ -6,6 +6,7 @@
 
 #include <arrow/result.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,11 @@ class TablePointer {
                                           const iceberg::TableMetadata& next) = 0;
   /// "the lake's version hints", "SQL catalog sqlite:///…", for messages (no secrets).
   virtual std::string Describe() const = 0;
+  /// How many tables may be committed at once (Load and Swap called from that many
+  /// threads, each for a different table). A commit is mostly waits (fsyncs, requests),
+  /// so a group of small tables commits faster side by side; 1 unless the pointer was
+  /// made and tested for it.
+  virtual size_t max_concurrent_commits() const { return 1; }
 };
 
 }  // namespace pgtide::lake
