@@ -17,6 +17,7 @@
 
 #include "pgtide/common/cancellation.h"
 #include "pgtide/common/exit_code.h"
+#include "pgtide/common/freed_memory.h"
 #include "pgtide/common/log.h"
 #include "pgtide/sink/encoding_choice.h"
 #include "pgtide/sink/lake_names.h"
@@ -423,6 +424,7 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   p->writer.reset();
   p->sink = {};
   p->file_rows = 0;
+  ReleaseFreedMemory();  // the file's buffers, now free around its footer
   return arrow::Status::OK();
 }
 
