@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 namespace pgtide::iceberg {
 
@@ -152,12 +155,27 @@ const AvroNode::Field* AvroNode::FindField(std::string_view field_name) const {
 }
 
 arrow::Result<AvroSchema> AvroSchema::Parse(std::string json) {
-  Json parsed = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded())
-    return arrow::Status::Invalid("Avro schema is not valid JSON");
+  // A run writes and reads the same few schemas (a manifest's differs only by its
+  // table's partition type) for every table: parsed once each, not for every file (it
+  // was 6 % of the CPU of a run of 200 small tables). Parsed nodes are immutable.
+  static std::mutex cache_mutex;
+  static std::unordered_map<std::string, std::shared_ptr<const AvroNode>> cache;
+  constexpr size_t kMaxCached = 64;
   AvroSchema schema;
-  Parser parser;
-  ARROW_ASSIGN_OR_RAISE(schema.root_, parser.Parse(parsed, ""));
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (auto it = cache.find(json); it != cache.end()) schema.root_ = it->second;
+  }
+  if (!schema.root_) {
+    Json parsed = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded())
+      return arrow::Status::Invalid("Avro schema is not valid JSON");
+    Parser parser;
+    ARROW_ASSIGN_OR_RAISE(schema.root_, parser.Parse(parsed, ""));
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (cache.size() >= kMaxCached) cache.clear();
+    cache.emplace(json, schema.root_);
+  }
   schema.json_ = std::move(json);
   return schema;
 }

@@ -122,9 +122,9 @@ arrow::Status IcebergCommit::CommitTable(TableChange& change) {
       return swapped.status();
     }
     if (*swapped == lake::SwapOutcome::kSwapped) {
-      ARROW_ASSIGN_OR_RAISE(auto now, pointer_->Load(ident));
       if (!next->replaced.empty()) {
         // A full load: the snapshots before it go, then the files only they read.
+        ARROW_ASSIGN_OR_RAISE(auto now, pointer_->Load(ident));
         ARROW_ASSIGN_OR_RAISE(
             now, lake::ExpireSnapshots(output_.get(), pointer_, ident, now, retention_));
         ARROW_RETURN_NOT_OK(
