@@ -3,6 +3,8 @@
 #include <arrow/extension/json.h>
 #include <fmt/format.h>
 
+#include <array>
+
 #include "pgtide/common/time_format.h"
 #include "pgtide/source/cursor.h"
 #include "pgtide/source/pg_types.h"
@@ -410,25 +412,13 @@ arrow::Result<std::unique_ptr<ValueDecoder>> ValueDecoder::Make(const DecoderSpe
 
 namespace {
 
-constexpr int64_t kPow10[19] = {1LL,
-                                10LL,
-                                100LL,
-                                1000LL,
-                                10000LL,
-                                100000LL,
-                                1000000LL,
-                                10000000LL,
-                                100000000LL,
-                                1000000000LL,
-                                10000000000LL,
-                                100000000000LL,
-                                1000000000000LL,
-                                10000000000000LL,
-                                100000000000000LL,
-                                1000000000000000LL,
-                                10000000000000000LL,
-                                100000000000000000LL,
-                                1000000000000000000LL};
+// 10^0 .. 10^18: every power of ten an int64 holds.
+constexpr std::array<int64_t, 19> kPow10 = [] {
+  std::array<int64_t, 19> p{};
+  p[0] = 1;
+  for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}();
 constexpr int32_t kDiv[] = {1, 10, 100, 1000};
 
 }  // namespace
