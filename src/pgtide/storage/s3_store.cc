@@ -15,6 +15,7 @@
 #include "pgtide/common/log.h"
 #include "pgtide/storage/aws_config.h"
 #include "pgtide/storage/conditional_put.h"
+#include "pgtide/storage/part_buffer_pool.h"
 #include "pgtide/storage/staging_folder.h"
 #include "pgtide/storage/store_backends_internal.h"
 
@@ -132,7 +133,8 @@ class S3Store : public ObjectStore {
     options_.allow_delayed_open = true;
     options_.retry_strategy =
         arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(max_attempts_);
-    auto fs = arrow::fs::S3FileSystem::Make(options_);
+    auto fs =
+        arrow::fs::S3FileSystem::Make(options_, arrow::io::IOContext(PartBufferPool()));
     if (!fs.ok()) return StorageError(fs.status(), "open " + location_);
     fs_ = *fs;
     s3fs_ = *fs;
