@@ -31,8 +31,12 @@ int MaintainTables(storage::ObjectStore* store, lake::TablePointer* pointer,
     arrow::Status r;
     try {
       r = [&]() -> arrow::Status {
-        ARROW_RETURN_NOT_OK(lake::CompactTable(store, pointer, t, compact).status());
-        ARROW_ASSIGN_OR_RAISE(auto current, pointer->Load(t));
+        ARROW_ASSIGN_OR_RAISE(auto compacted,
+                              lake::CompactTable(store, pointer, t, compact));
+        std::optional<lake::PointerState> current = std::move(compacted.state);
+        if (!compacted.state_known) {
+          ARROW_ASSIGN_OR_RAISE(current, pointer->Load(t));
+        }
         ARROW_ASSIGN_OR_RAISE(current,
                               lake::ExpireSnapshots(store, pointer, t, std::move(current),
                                                     options.retention));

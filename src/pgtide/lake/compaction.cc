@@ -78,12 +78,19 @@ arrow::Result<CompactionResult> CompactTable(storage::ObjectStore* store,
                                              const CompactionOptions& options) {
   CompactionResult result;
   ARROW_ASSIGN_OR_RAISE(auto current, pointer->Load(table));
-  if (!current || !current->metadata.current_snapshot()) return result;
+  // Until something is committed, the table is as read here.
+  auto unchanged = [&]() {
+    CompactionResult r = result;
+    r.state_known = true;
+    r.state = current;
+    return r;
+  };
+  if (!current || !current->metadata.current_snapshot()) return unchanged();
   const iceberg::TableMetadata& m = current->metadata;
   const iceberg::Snapshot& snap = *m.current_snapshot();
   const iceberg::Schema* schema = m.current_schema();
   const iceberg::PartitionSpec* spec = m.default_spec();
-  if (!schema || !spec) return result;
+  if (!schema || !spec) return unchanged();
 
   // 1. The live files, grouped by folder (= partition) for the current spec.
   ARROW_ASSIGN_OR_RAISE(auto manifests, ManifestsOf(store, snap));
@@ -158,7 +165,7 @@ arrow::Result<CompactionResult> CompactTable(storage::ObjectStore* store,
     result.files_before += static_cast<int>(files.size());
     result.files_after++;
   }
-  if (added.empty()) return result;
+  if (added.empty()) return unchanged();
 
   // 3. Manifests: the new files; every manifest that lists a rewritten file again, with
   // those deleted and the rest existing; the others as they are.
@@ -268,6 +275,8 @@ arrow::Result<CompactionResult> CompactTable(storage::ObjectStore* store,
       DeleteReplacedFiles(store, now, {rewritten.begin(), rewritten.end()}));
   LogInfo("table {}: compacted {} file(s) in {} partition(s) into {}", table.ToString(),
           result.files_before, result.partitions, result.files_after);
+  result.state_known = true;
+  result.state = std::move(now);
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include <arrow/result.h>
 
+#include <optional>
 #include <string>
 
 #include "pgtide/lake/table_cleanup.h"
@@ -29,6 +30,11 @@ struct CompactionResult {
   int partitions = 0;
   int files_before = 0;
   int files_after = 0;
+  /// The table as the compaction left it, when known (it read the table and committed
+  /// nothing, or committed and read it back): maintenance goes on from it instead of
+  /// reading the table's metadata once more.
+  bool state_known = false;
+  std::optional<PointerState> state;
 };
 
 /// Compacts one table. A lost compare-and-swap (a load committed meanwhile) leaves the

@@ -36,7 +36,22 @@ arrow::Result<StateFile> StateStore::Load() {
                                    text.status().message()));
   }
   if (!text->has_value()) return StateFile{};
-  return StateFile::Parse(**text, location_);
+  return ParseKnown(**text);
+}
+
+arrow::Result<StateFile> StateStore::ParseKnown(const std::string& text) {
+  {
+    std::lock_guard<std::mutex> lock(known_mu_);
+    if (known_ && known_->first == text) return known_->second;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto file, StateFile::Parse(text, location_));
+  Remember(text, file);
+  return file;
+}
+
+void StateStore::Remember(std::string text, StateFile file) {
+  std::lock_guard<std::mutex> lock(known_mu_);
+  known_.emplace(std::move(text), std::move(file));
 }
 
 arrow::Status StateStore::CheckWritable() {
@@ -48,16 +63,20 @@ arrow::Status StateStore::CheckWritable() {
 }
 
 arrow::Status StateStore::Commit(const std::vector<TableState>& rows) {
+  // What the last attempt wrote; remembered only once the update succeeded.
+  std::pair<std::string, StateFile> written;
   auto st = store_->Update(
       file_name_,
       [&](const std::optional<std::string>& current) -> arrow::Result<std::string> {
         StateFile file;
         if (current) {
-          ARROW_ASSIGN_OR_RAISE(file, StateFile::Parse(*current, location_));
+          ARROW_ASSIGN_OR_RAISE(file, ParseKnown(*current));
         }
         for (const auto& row : rows) file.Upsert(row);
-        return file.Serialize();
+        written = {file.Serialize(), std::move(file)};
+        return written.first;
       });
+  if (st.ok()) Remember(std::move(written.first), std::move(written.second));
   if (!st.ok() && ExitCodeOf(st) == ExitCode::kInternal) {
     return Error(ExitCode::kState, fmt::format("could not write state file {}: {}",
                                                location_, st.message()));
