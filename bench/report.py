@@ -10,7 +10,7 @@ TARGET_SHUF_RSS_MIB = 128
 TARGET_S3 = 1.3           # × the same load to local disk
 # The documented local-disk bound (README "Local disk"): spill + staging ≤ this many
 # times --memory-limit-mb (default 64), whatever the table's size.
-DISK_BOUND_X_LIMIT = 4
+DISK_BOUND_X_LIMIT = 6
 DEFAULT_LIMIT_MIB = 64
 
 

@@ -51,8 +51,8 @@ def test_interleaved_dates_spill_and_come_back_whole(pg_db, tmp_path):
 
 def test_interleaved_spill_is_written_out_in_generations(pg_db, tmp_path):
     # Issue 16: the spill of interleaved dates is bounded. With --memory-limit-mb 8 a
-    # generation holds at most 16 MiB of spill files; ~40 MiB of rows (md5 text does not
-    # compress with LZ4) make several, each written out while the scan goes on as one
+    # generation holds at most 24 MiB of (uncompressed) spill files; ~45 MiB of rows
+    # make at least two, each written out while the scan goes on as one
     # file per date. Every row comes back once, each date's files hold its rows in order,
     # and no spill file is left behind.
     db = pg_db

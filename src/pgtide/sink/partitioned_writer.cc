@@ -228,7 +228,8 @@ arrow::Status PartitionedWriter::SpillWindow() {
   spilled_ = true;
   generation_->bytes += spill->bytes();
   generation_->spills.push_back(std::move(spill));
-  if (generation_->bytes >= 2 * options_.memory_budget_bytes) return SealGeneration();
+  if (generation_->bytes >= kGenerationXBudget * options_.memory_budget_bytes)
+    return SealGeneration();
   return arrow::Status::OK();
 }
 

@@ -22,6 +22,12 @@ class FileWriter;
 
 namespace pgtide::sink {
 
+/// A spill generation's size on disk, in multiples of the memory budget. Each date gets
+/// one file per generation, so larger generations mean fewer, larger files per date and
+/// more local disk: three (uncompressed) gave 5,000,000 interleaved rows three files per
+/// date, as two did when the spill was LZ4-compressed.
+constexpr int64_t kGenerationXBudget = 3;
+
 struct WriterOptions {
   /// ZSTD: the best ratio for its speed on typical tables; Spark, DuckDB and pyarrow read
   /// it.
@@ -36,9 +42,10 @@ struct WriterOptions {
   /// table. Rows whose dates are interleaved (every batch touches many partitions) are
   /// instead gathered in a window of a quarter of this size, grouped by date, and spilled
   /// to local disk, so that memory does not grow with the number of dates. Spill files
-  /// form generations of at most 2× this size: a full generation is written out as one
-  /// file per date by a background thread while the scan fills the next one, so local
-  /// disk holds at most two generations (4× this size), whatever the table's size.
+  /// form generations of at most `kGenerationXBudget` × this size: a full generation is
+  /// written out as one file per date by a background thread while the scan fills the
+  /// next one, so local disk holds at most two generations (6× this size), whatever the
+  /// table's size.
   int64_t memory_budget_bytes = 64LL << 20;
   /// A partition's file is closed and a new one started after this many rows.
   int64_t max_file_rows = 10'000'000;

@@ -15,7 +15,7 @@ class RecordBatchFileReader;
 namespace pgtide::sink {
 
 /// Rows set aside on local disk while a table whose dates are interleaved is read: one
-/// Arrow IPC file (LZ4-compressed) per window of rows, holding one record batch per date
+/// Arrow IPC file (uncompressed) per window of rows, holding one record batch per date
 /// partition. Read back partition by partition when the partitions' files are written, so
 /// each partition gets large row groups while memory holds one window, whatever the
 /// number of dates. The file is deleted with the object.
