@@ -502,6 +502,9 @@ def fresh(path):
 def run_tool(name, cmd, out, expect):
     """Cleans the tool's folder, measures once, checks the output's row count."""
     fresh(out.parent).mkdir(parents=True)
+    # The previous run's files (and the deletion of this folder) reach the disk now, not
+    # during this measurement, whose own fsyncs would otherwise wait for them.
+    os.sync()
     argv, env, cwd, data_dir = cmd(out)
     run = measure(name, argv, env, cwd or str(out.parent), disk_root=str(out.parent))
     if run.ok and data_dir is not None:

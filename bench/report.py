@@ -256,7 +256,8 @@ def render(results):
       "untimed floor run before the first measurement so that every run reads from memory.")
     w("- Every measurement runs as `/usr/bin/time -v bench/.peers/reap CMD`: reap waits for "
       "every process CMD starts (Spark's JVM included) so their CPU is counted. Output folders "
-      "are emptied before each run, outside the timing.")
+      "are emptied before each run and the file system synced (`sync`), outside the timing, "
+      "so that no run waits for the previous run's writes.")
     w("- Rounds are interleaved: each round runs every tool once, in an order rotated by one "
       "each round.")
     w(f"- Memory: pgtide at {m['mem_small']:,} and {m['rows']:,} rows, once in the table's "
