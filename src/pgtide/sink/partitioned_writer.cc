@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <set>
 #include <thread>
@@ -244,13 +245,17 @@ arrow::Status PartitionedWriter::SealGeneration() {
   if (generation_->spills.empty()) return arrow::Status::OK();
   // Back-pressure: the scan waits while the previous generation is still being written,
   // so the spill on disk never exceeds two generations.
+  const auto wait_start = std::chrono::steady_clock::now();
   ARROW_RETURN_NOT_OK(WaitForDrain());
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start)
+          .count();
   auto gen = std::move(generation_);
   generation_ = std::make_shared<Generation>();
   LogDebug(
       "{}: writing out a spill generation of {} files ({} bytes) while the scan goes "
-      "on",
-      table_dir_, gen->spills.size(), gen->bytes);
+      "on (the scan waited {:.2f} s for the previous one)",
+      table_dir_, gen->spills.size(), gen->bytes, waited);
   drain_ = std::async(std::launch::async, [this, gen]() mutable {
     return DrainGeneration(std::move(gen), 1);
   });

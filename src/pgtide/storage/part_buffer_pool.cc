@@ -12,7 +12,7 @@ namespace {
 constexpr int64_t kMinRecycledBytes = 8 << 20;
 // Enough for the objects of one table in flight at once (a closing data file, its
 // successor's part, a metadata write); more would only hold memory while idle.
-constexpr size_t kKeptBuffers = 3;
+constexpr size_t kKeptBuffers = 1;
 
 class RecyclingPool final : public arrow::MemoryPool {
  public:

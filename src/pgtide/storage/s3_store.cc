@@ -18,6 +18,7 @@
 #include "pgtide/storage/part_buffer_pool.h"
 #include "pgtide/storage/staging_folder.h"
 #include "pgtide/storage/store_backends_internal.h"
+#include "pgtide/storage/whole_part_stream.h"
 
 namespace pgtide::storage {
 
@@ -153,7 +154,8 @@ class S3Store : public ObjectStore {
   // Data files are streamed: Arrow's S3 output stream uploads 10 MiB parts in the
   // background while the Parquet writer goes on, and completes the multipart upload (or,
   // for a file under one part, does one PUT) on close: the object appears whole or not at
-  // all, and an aborted stream aborts its upload. Nothing is staged on local disk.
+  // all, and an aborted stream aborts its upload. Nothing is staged on local disk. The
+  // bytes of a part not yet full wait in a buffer of their size (whole_part_stream.h).
   arrow::Result<DataFileSink> OpenDataFile(const std::string& rel) override {
     ARROW_RETURN_NOT_OK(CheckReachable());
     auto stream = fs_->OpenOutputStream(Full(rel));
@@ -162,7 +164,7 @@ class S3Store : public ObjectStore {
       return StorageError(stream.status(),
                           "upload " + Describe(rel) + Via(stream.status()));
     DataFileSink sink;
-    sink.stream = *stream;
+    sink.stream = WholePartStream::Make(*stream);
     return sink;
   }
 
