@@ -10,8 +10,10 @@ namespace {
 
 // Arrow's part buffers are 10 MiB; nothing else the S3 stream allocates comes close.
 constexpr int64_t kMinRecycledBytes = 8 << 20;
-// Enough for the objects of one table in flight at once (a closing data file, its
-// successor's part, a metadata write); more would only hold memory while idle.
+// One: data files reach the S3 stream whole (whole_part_stream.h), so part buffers are
+// taken and given back one close after another; each kept buffer is 10 MiB resident
+// while idle. 2,000,000 rows to moto: no recycling 0.62-0.68 s system time, one kept
+// 0.28-0.31 s.
 constexpr size_t kKeptBuffers = 1;
 
 class RecyclingPool final : public arrow::MemoryPool {
