@@ -59,7 +59,8 @@ TEST(WholePartStream, HandsOverWholePartsWhileWrittenAndTheRestOnClose) {
     ASSERT_TRUE(stream->Write(chunk.data(), static_cast<int64_t>(chunk.size())).ok());
     expected += chunk;
     EXPECT_EQ(*stream->Tell(), static_cast<int64_t>(expected.size()));
-    for (int64_t w : inner->writes) EXPECT_EQ(w % kPart, 0) << "a partial part before close";
+    for (int64_t w : inner->writes)
+      EXPECT_EQ(w % kPart, 0) << "a partial part before close";
   }
   EXPECT_EQ(static_cast<int64_t>(inner->bytes.size()), 2 * kPart);
   ASSERT_TRUE(stream->Close().ok());
