@@ -189,14 +189,25 @@ arrow::Result<NextSnapshot> WriteNextSnapshot(
   std::vector<iceberg::ManifestEntry> added;
   int64_t added_records = 0, added_bytes = 0;
   for (const auto& f : change.files) {
-    if (!f.footer) {
+    std::shared_ptr<parquet::FileMetaData> footer;
+    try {
+      if (!f.footer.empty()) {
+        footer = parquet::FileMetaData::Make(f.footer.data(),
+                                             static_cast<int64_t>(f.footer.size()));
+      }
+    } catch (const std::exception& e) {
+      return Error(ExitCode::kInternal, fmt::format("{}: its kept Parquet footer does "
+                                                    "not parse ({})",
+                                                    f.file.rel_path, e.what()));
+    }
+    if (!footer) {
       return Error(ExitCode::kInternal,
                    fmt::format("{}: no Parquet footer kept", f.file.rel_path));
     }
     std::optional<int32_t> day;
     if (f.partition_key) day = DayOfKey(*f.partition_key, plan.cursor_kind);
     ARROW_ASSIGN_OR_RAISE(
-        auto df, iceberg::DataFileFromParquet(*f.footer, schema,
+        auto df, iceberg::DataFileFromParquet(*footer, schema,
                                               store->Uri(f.file.rel_path), f.file.bytes,
                                               iceberg::DayPartitionValue(spec, day)));
     added_records += df.record_count;

@@ -6,6 +6,7 @@
 #include <arrow/util/byte_size.h>
 #include <fmt/format.h>
 #include <parquet/arrow/writer.h>
+#include <parquet/metadata.h>
 #include <parquet/properties.h>
 
 #include <algorithm>
@@ -412,7 +413,7 @@ arrow::Status PartitionedWriter::CloseFile(Partition* p) {
   staged.file.rel_path = p->rel_path;
   staged.file.rows = p->file_rows;
   staged.file.bytes = size.ok() ? *size : 0;
-  if (st.ok()) staged.footer = p->writer->metadata();
+  if (st.ok()) staged.footer = p->writer->metadata()->SerializeToString();
   if (partitioning_.enabled()) staged.partition_key = p->key;
   if (st.ok() && staged.in_place()) {
     // A streamed object completes its upload in the background (its last part, then

@@ -10,10 +10,6 @@
 
 #include "pgtide/storage/object_store.h"
 
-namespace parquet {
-class FileMetaData;
-}
-
 namespace pgtide::storage {
 
 /// A data file as the lake will hold it.
@@ -28,8 +24,10 @@ struct WrittenFile {
 struct StagedFile {
   std::string staging_path;
   WrittenFile file;
-  /// The file's Parquet footer (row groups, column statistics), for its manifest entry.
-  std::shared_ptr<parquet::FileMetaData> footer;
+  /// The file's Parquet footer (row groups, column statistics) as its Thrift bytes, for
+  /// its manifest entry: one allocation per file, where the parsed footer's hundreds of
+  /// small ones outlived the file and pinned the malloc pages around them.
+  std::string footer;
   /// Its partition as sink::DatePartitioning keys it; nullopt when not partitioned.
   std::optional<int64_t> partition_key;
   bool in_place() const { return staging_path.empty(); }
