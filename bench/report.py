@@ -255,9 +255,11 @@ def render(results):
       "autovacuum off for the run); tables VACUUM (FREEZE, ANALYZE)d after loading, and one "
       "untimed floor run before the first measurement so that every run reads from memory.")
     w("- Every measurement runs as `/usr/bin/time -v bench/.peers/reap CMD`: reap waits for "
-      "every process CMD starts (Spark's JVM included) so their CPU is counted. Output folders "
-      "are emptied before each run and the file system synced (`sync`), outside the timing, "
-      "so that no run waits for the previous run's writes.")
+      "every process CMD starts (Spark's JVM included) so their CPU is counted. Each run "
+      "gets an empty output folder: the previous run's output is moved aside, not deleted "
+      "(on ext4 without a journal, files created within 60 s of a deletion scan past the "
+      "freed inodes), and the file system synced (`sync`), outside the timing, so that no "
+      "run waits for the previous run's writes.")
     w("- Rounds are interleaved: each round runs every tool once, in an order rotated by one "
       "each round.")
     w(f"- Memory: pgtide at {m['mem_small']:,} and {m['rows']:,} rows, once in the table's "
